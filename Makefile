@@ -1,0 +1,37 @@
+# The two commands a fresh machine needs (see README.md):
+#   make run    install missing packages, build (Release), run the probe with defaults
+#   make test   install missing packages, build, run every test through ctest
+BUILD_DIR  ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+ARGS       ?=
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build run test bench asan-test clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSM121PROBE_WERROR=ON $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/sm121-probe $(ARGS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
+asan-test:
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DSM121PROBE_SANITIZE=ON -DSM121PROBE_BUILD_BENCH=OFF"
+
+bench: build
+	cmake --build $(BUILD_DIR) --target bench -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan

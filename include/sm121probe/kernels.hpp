@@ -1,0 +1,25 @@
+#pragma once
+/// Kernel sources embedded into the binary at build time (see cmake/EmbedKernels.cmake).
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace sm121probe::kernels {
+
+/// One embedded file: its logical path ("kernels/mma_f16.cu") and its bytes.
+struct embedded_file {
+  std::string_view path;
+  std::string_view text;
+};
+
+/// Every embedded file (kernels/*.cu and kernels/*.cuh), in build order.
+[[nodiscard]] std::span<const embedded_file* const> all_files();
+
+/// The embedded file with this logical path ("kernels/x.cu") or bare file name ("x.cu").
+[[nodiscard]] std::optional<embedded_file> find(std::string_view path_or_name);
+
+/// The shared device headers (kernels/*.cuh), which NVRTC receives as include files.
+[[nodiscard]] std::span<const embedded_file> headers();
+
+}  // namespace sm121probe::kernels

@@ -1,0 +1,116 @@
+#include "sm121probe/cli/app.hpp"
+
+#include "commands.hpp"
+#include "sm121probe/util/io.hpp"
+#include "sm121probe/version.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+#include <vector>
+
+namespace sm121probe::cli {
+
+namespace {
+
+constexpr std::string_view exit_code_help =
+    "Exit codes:\n"
+    "  0  report written; nothing failing (nothing worse than expected)\n"
+    "  1  report written; at least one probe failing / worse than expected\n"
+    "     (scan: at least one file failing or unreadable)\n"
+    "  2  usage or input error: bad flag, missing or malformed input, unwritable output\n"
+    "  3  environment error: NVRTC or nvJitLink cannot be loaded\n";
+
+constexpr std::string_view examples_help =
+    "Examples:\n"
+    "  sm121-probe                          probe the GPU (or sm_121 offline), write sm121-probe-report.json\n"
+    "  sm121-probe --target sm_75 -o r.json offline report for another architecture\n"
+    "  sm121-probe --only 'mma.*' -o -      only the MMA probes, JSON report on stdout\n"
+    "  sm121-probe list                     the probe catalog\n"
+    "  sm121-probe scan /usr/local/cuda/lib64   which GPU code libraries carry and whether it runs\n";
+
+bool is_subcommand(const std::string& arg) {
+  static constexpr std::array names = {"run", "list", "scan", "compare", "merge", "__worker", "help"};
+  return std::find(names.begin(), names.end(), arg) != names.end();
+}
+
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int run(std::span<const std::string> args_in, context& ctx) {
+  // `run` is the default subcommand: `sm121-probe --target sm_75` means `sm121-probe run --target sm_75`.
+  std::vector<std::string> args(args_in.begin(), args_in.end());
+  const bool root_flag = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
+  if (args.empty() || (!is_subcommand(args[0]) && !root_flag)) args.insert(args.begin(), "run");
+  if (!args.empty() && args[0] == "help") args[0] = "--help";
+
+  CLI::App root{"sm121-probe: what really works on your NVIDIA GPU, checked against a CPU reference.", "sm121-probe"};
+  root.footer(std::string(examples_help) + "\n" + std::string(exit_code_help));
+  root.require_subcommand(0, 1);
+  bool show_version = false;
+  root.add_flag("--version", show_version, "Print version information and exit");
+
+  std::vector<command> commands;
+  commands.push_back(add_run_command(root, ctx));
+  commands.push_back(add_list_command(root, ctx));
+  commands.push_back(add_scan_command(root, ctx));
+  commands.push_back(add_worker_command(root, ctx));
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    root.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    ctx.out << root.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    ctx.out << root.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    ctx.err << diag_prefix << "error: " << one_line(e.what()) << " (try --help)\n";
+    return static_cast<int>(exit_status::usage);
+  }
+  if (show_version) {
+    ctx.out << fmt::format("sm121-probe {} (git {}), built against CUDA {}\n", build_info::version,
+                           build_info::git_sha, build_info::cuda_toolkit_version);
+    return 0;
+  }
+  try {
+    for (const command& c : commands)
+      if (c.app->parsed()) return c.action();
+    ctx.out << root.help();
+    return static_cast<int>(exit_status::usage);
+  } catch (const usage_error& e) {
+    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
+    return static_cast<int>(exit_status::usage);
+  } catch (const util::io_error& e) {
+    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
+    return static_cast<int>(exit_status::usage);
+  } catch (const environment_error& e) {
+    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
+    return static_cast<int>(exit_status::environment);
+  } catch (const std::exception& e) {
+    ctx.err << diag_prefix << "internal error: " << one_line(e.what()) << '\n';
+    return static_cast<int>(exit_status::environment);
+  }
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  context ctx{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1,
+              ec ? std::string(argv[0]) : exe.string()};
+  return run(args, ctx);
+}
+
+}  // namespace sm121probe::cli
