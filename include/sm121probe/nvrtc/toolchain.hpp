@@ -1,0 +1,86 @@
+#pragma once
+/// Run-time compilation: NVRTC (CUDA C++ -> PTX / cubin) and nvJitLink
+/// (PTX -> cubin, standing in for the driver's JIT offline). Both libraries are
+/// dlopen()ed, so a missing toolkit is an environment error the CLI can report
+/// (exit code 3) instead of a loader failure.
+
+#include "sm121probe/kernels.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm121probe::nvrtc {
+
+/// What a compilation produces.
+enum class image_kind { cubin, ptx };
+
+struct compile_request {
+  std::string name;                    ///< program name shown in diagnostics, e.g. "kernels/mma_f16.cu"
+  std::string_view source;
+  std::string target;                  ///< "sm_121a" -> cubin; "compute_80" -> PTX
+  std::vector<std::string> options;    ///< extra NVRTC options ("-DFOO=1")
+  std::span<const kernels::embedded_file> headers;  ///< include files, found by file name
+};
+
+/// The outcome of one compilation. A compile error is a result, not an exception.
+struct compile_result {
+  bool ok = false;
+  std::string status;              ///< NVRTC result name ("NVRTC_ERROR_COMPILATION"); empty when ok
+  std::string log;                 ///< full program log; embedded NULs became newlines
+  image_kind kind = image_kind::cubin;
+  std::vector<std::byte> image;    ///< the cubin, or PTX text with its terminating NUL
+  double ms = 0.0;
+};
+
+/// The outcome of linking PTX to SASS with nvJitLink.
+struct link_result {
+  bool ok = false;
+  std::string status;              ///< nvJitLink result name; empty when ok
+  std::string log;                 ///< error log, or info log when ok
+  std::vector<std::byte> cubin;
+  double ms = 0.0;
+};
+
+/// A loaded NVRTC (+ nvJitLink when available). Thread-safe: compile() and
+/// jit_link() may run concurrently.
+class toolchain {
+ public:
+  virtual ~toolchain() = default;
+  [[nodiscard]] virtual compile_result compile(const compile_request& request) const = 0;
+  /// Links one PTX image (with its NUL) for `arch` ("sm_121a"). Fails with a
+  /// status when nvJitLink is unavailable.
+  [[nodiscard]] virtual link_result jit_link(std::span<const std::byte> ptx, std::string_view arch) const = 0;
+  [[nodiscard]] virtual std::string nvrtc_version() const = 0;        ///< "13.0"
+  [[nodiscard]] virtual std::vector<int> supported_archs() const = 0;  ///< 75, 80, ..., 121
+  [[nodiscard]] virtual std::string nvjitlink_version() const = 0;    ///< "13.0"; empty when unavailable
+  [[nodiscard]] virtual std::string nvjitlink_error() const = 0;      ///< why nvJitLink is unavailable
+};
+
+struct toolchain_load_result {
+  std::unique_ptr<toolchain> tools;  ///< null when NVRTC could not be loaded
+  std::string error;                 ///< one line
+};
+
+/// Loads NVRTC and nvJitLink. Search order: $SM121PROBE_NVRTC_LIBRARY /
+/// $SM121PROBE_NVJITLINK_LIBRARY when set (exact file, used by tests and for
+/// debugging), then the default loader path (soname .13, .12, unversioned),
+/// then the toolkit library directory found at build time.
+[[nodiscard]] toolchain_load_result load_toolchain();
+
+/// Replaces NULs by newlines and drops trailing whitespace (NVRTC logs carry
+/// NULs between ptxas message chunks; every part is kept).
+[[nodiscard]] std::string clean_log(std::string_view raw);
+
+/// Keeps at most `max_bytes` of a log: the head and the tail, with a note of
+/// how much was cut in between.
+[[nodiscard]] std::string trim_log(std::string_view log, std::size_t max_bytes = 4096);
+
+/// The first line of a log that names an error (ptxas / NVRTC diagnostics), or
+/// the first non-empty line.
+[[nodiscard]] std::string first_error_line(std::string_view log);
+
+}  // namespace sm121probe::nvrtc

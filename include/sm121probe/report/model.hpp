@@ -1,0 +1,163 @@
+#pragma once
+/// The run report as plain data. Probes fill it, renderers read it; nothing in
+/// here prints. docs/report.md documents every field; docs/report.schema.json
+/// is the JSON Schema of its serialized form (report/json.hpp).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm121probe::report {
+
+/// Version of the JSON layout. Bump when a field is removed or changes meaning.
+inline constexpr int schema_version = 1;
+
+/// The classification of one probe.
+enum class verdict {
+  native,    ///< the primary variant passed every stage (and is not emulated)
+  fallback,  ///< only a fallback variant passed (e.g. sm_80 PTX JIT-compiled by the driver)
+  failing,   ///< no variant passed
+  skipped,   ///< the probe does not apply here; `reason` says why
+};
+
+/// What a verdict rests on.
+enum class evidence {
+  run,      ///< kernels were loaded, launched and their results verified on a device
+  compile,  ///< offline: only compilation (NVRTC / nvJitLink) and documented rules
+  none,     ///< nothing (skipped probes)
+};
+
+enum class run_mode { device, offline };
+
+/// The stages of one attempt, in order. `jit_link` is offline only: nvJitLink
+/// turns PTX into SASS for the target, standing in for the driver's JIT at load.
+enum class stage_kind { compile, jit_link, load, launch, verify };
+
+[[nodiscard]] std::string_view to_string(verdict v);
+[[nodiscard]] std::string_view to_string(evidence e);
+[[nodiscard]] std::string_view to_string(run_mode m);
+[[nodiscard]] std::string_view to_string(stage_kind s);
+[[nodiscard]] std::optional<verdict> parse_verdict(std::string_view s);
+[[nodiscard]] std::optional<evidence> parse_evidence(std::string_view s);
+[[nodiscard]] std::optional<run_mode> parse_run_mode(std::string_view s);
+[[nodiscard]] std::optional<stage_kind> parse_stage_kind(std::string_view s);
+
+/// One stage of one attempt.
+struct stage_result {
+  stage_kind stage = stage_kind::compile;
+  bool ok = false;
+  double ms = 0.0;         ///< wall time of the stage in milliseconds
+  std::string error;       ///< CUDA error name, NVRTC status, "timeout", "signal SIGSEGV", ...; empty when ok
+  std::string log;         ///< compiler / JIT / driver log or explanation, trimmed
+  bool predicted = false;  ///< offline: outcome predicted from the compatibility rules, not observed
+};
+
+/// One variant of a probe, tried once.
+struct attempt_result {
+  std::string variant;      ///< variant label: "native", "sm80-ptx", ...
+  std::string target;       ///< what was compiled: "sm_121", "sm_121f", "compute_80"
+  bool fallback = false;    ///< true for fallback variants
+  std::vector<stage_result> stages;
+  std::optional<double> max_abs_err;  ///< verify stage: largest |got - expected|
+  std::optional<double> max_rel_err;  ///< verify stage: largest |got - expected| / |expected|
+  std::optional<std::uint64_t> mismatches;  ///< verify stage: elements outside tolerance
+  std::vector<std::string> notes;           ///< extra facts (e.g. targets that rejected the code)
+
+  /// Every stage ok and the attempt reached its final stage.
+  [[nodiscard]] bool passed() const;
+  /// The first failed stage, if any.
+  [[nodiscard]] const stage_result* first_failure() const;
+};
+
+/// The result of one probe.
+struct probe_result {
+  std::string id;
+  std::string category;
+  std::string description;
+  verdict result = verdict::failing;
+  evidence basis = evidence::none;
+  std::string reason;  ///< why the verdict is not native (or why skipped); empty for plain native
+  std::vector<attempt_result> attempts;
+};
+
+/// Facts about the device (device mode only).
+struct device_info {
+  int ordinal = 0;
+  std::string name;
+  std::string uuid;        ///< "GPU-xxxxxxxx-...."
+  std::string pci_bus_id;  ///< "0000:01:00.0"
+  int cc_major = 0;
+  int cc_minor = 0;
+  std::uint64_t total_memory_bytes = 0;
+  std::optional<std::uint64_t> free_memory_bytes;           ///< cuMemGetInfo
+  std::optional<std::uint64_t> system_mem_available_bytes;  ///< /proc/meminfo MemAvailable (integrated devices)
+  std::string memory_note;  ///< set when the two free figures disagree markedly
+  /// cuDeviceGetAttribute values by documented snake_case name (units in the name);
+  /// nullopt when the query failed.
+  std::map<std::string, std::optional<std::int64_t>> attributes;
+
+  [[nodiscard]] std::optional<std::int64_t> attribute(std::string_view name) const;
+};
+
+struct driver_info {
+  bool available = false;
+  std::optional<int> version;        ///< cuDriverGetVersion, e.g. 13000
+  std::string cuda_version;          ///< "13.0"
+  std::string error;                 ///< why the driver is unusable, one line
+  std::string nvidia_version_file;   ///< first line of /proc/driver/nvidia/version
+  int device_count = 0;
+};
+
+struct toolkit_info {
+  std::string nvrtc_version;       ///< "13.0"
+  std::vector<int> nvrtc_archs;    ///< nvrtcGetSupportedArchs: 75, 80, ...
+  std::string nvjitlink_version;   ///< "13.0", empty when not loadable
+  std::string nvjitlink_error;     ///< why nvJitLink is not usable, one line
+};
+
+struct host_info {
+  std::string hostname;
+  std::string os;      ///< uname sysname
+  std::string kernel;  ///< uname release
+  std::string arch;    ///< uname machine
+};
+
+struct tool_info {
+  std::string name = "sm121-probe";
+  std::string version;
+  std::string git_sha;
+};
+
+struct summary {
+  int native = 0;
+  int fallback = 0;
+  int failing = 0;
+  int skipped = 0;
+};
+
+/// The whole run report.
+struct run_report {
+  int schema = schema_version;
+  tool_info tool;
+  std::string created;  ///< UTC ISO-8601, e.g. "2026-11-21T09:30:00Z"
+  std::vector<std::string> command_line;
+  run_mode mode = run_mode::offline;
+  std::string target;  ///< "sm_121": the device's own architecture, or the offline target
+  host_info host;
+  toolkit_info toolkit;
+  driver_info driver;
+  std::optional<device_info> device;
+  std::vector<probe_result> probes;
+  report::summary totals;
+};
+
+/// Counts verdicts.
+[[nodiscard]] summary summarize(const std::vector<probe_result>& probes);
+
+/// The current time as UTC ISO-8601 with seconds.
+[[nodiscard]] std::string utc_now_iso8601();
+
+}  // namespace sm121probe::report

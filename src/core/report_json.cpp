@@ -1,0 +1,284 @@
+#include "sm121probe/report/json.hpp"
+
+#include <fmt/format.h>
+
+namespace sm121probe::report {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json str_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+// --- reading helpers: every access checks type and names the field on error --
+
+const json& field(const json& j, const char* key, const char* where) {
+  if (!j.is_object()) throw report_error(fmt::format("{}: expected an object", where));
+  const auto it = j.find(key);
+  if (it == j.end()) throw report_error(fmt::format("{}: missing field '{}'", where, key));
+  return *it;
+}
+
+std::string get_string(const json& j, const char* key, const char* where, bool nullable = false) {
+  const json& v = field(j, key, where);
+  if (nullable && v.is_null()) return {};
+  if (!v.is_string()) throw report_error(fmt::format("{}: field '{}' must be a string", where, key));
+  return v.get<std::string>();
+}
+
+bool get_bool(const json& j, const char* key, const char* where) {
+  const json& v = field(j, key, where);
+  if (!v.is_boolean()) throw report_error(fmt::format("{}: field '{}' must be a boolean", where, key));
+  return v.get<bool>();
+}
+
+template <typename T>
+std::optional<T> get_opt_number(const json& j, const char* key, const char* where) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) throw report_error(fmt::format("{}: field '{}' must be a number", where, key));
+  return it->get<T>();
+}
+
+template <typename T>
+T get_number(const json& j, const char* key, const char* where) {
+  const json& v = field(j, key, where);
+  if (!v.is_number()) throw report_error(fmt::format("{}: field '{}' must be a number", where, key));
+  return v.get<T>();
+}
+
+const json& get_array(const json& j, const char* key, const char* where) {
+  const json& v = field(j, key, where);
+  if (!v.is_array()) throw report_error(fmt::format("{}: field '{}' must be an array", where, key));
+  return v;
+}
+
+template <typename E>
+E get_enum(const json& j, const char* key, const char* where, std::optional<E> (*parse)(std::string_view)) {
+  const std::string s = get_string(j, key, where);
+  const auto v = parse(s);
+  if (!v) throw report_error(fmt::format("{}: field '{}' has unknown value '{}'", where, key, s));
+  return *v;
+}
+
+}  // namespace
+
+json to_json(const stage_result& s) {
+  json j = {{"stage", to_string(s.stage)}, {"ok", s.ok}, {"ms", s.ms},
+            {"error", str_or_null(s.error)}, {"log", str_or_null(s.log)}};
+  if (s.predicted) j["predicted"] = true;
+  return j;
+}
+
+json to_json(const attempt_result& a) {
+  json stages = json::array();
+  for (const auto& s : a.stages) stages.push_back(to_json(s));
+  return {{"variant", a.variant},
+          {"target", a.target},
+          {"fallback", a.fallback},
+          {"stages", stages},
+          {"max_abs_err", opt(a.max_abs_err)},
+          {"max_rel_err", opt(a.max_rel_err)},
+          {"mismatches", opt(a.mismatches)},
+          {"notes", a.notes}};
+}
+
+json to_json(const probe_result& p) {
+  json attempts = json::array();
+  for (const auto& a : p.attempts) attempts.push_back(to_json(a));
+  return {{"id", p.id},
+          {"category", p.category},
+          {"description", p.description},
+          {"verdict", to_string(p.result)},
+          {"evidence", to_string(p.basis)},
+          {"reason", str_or_null(p.reason)},
+          {"attempts", attempts}};
+}
+
+json to_json(const device_info& d) {
+  json attrs = json::object();
+  for (const auto& [k, v] : d.attributes) attrs[k] = opt(v);
+  return {{"ordinal", d.ordinal},
+          {"name", d.name},
+          {"uuid", str_or_null(d.uuid)},
+          {"pci_bus_id", str_or_null(d.pci_bus_id)},
+          {"compute_capability", fmt::format("{}.{}", d.cc_major, d.cc_minor)},
+          {"cc_major", d.cc_major},
+          {"cc_minor", d.cc_minor},
+          {"total_memory_bytes", d.total_memory_bytes},
+          {"free_memory_bytes", opt(d.free_memory_bytes)},
+          {"system_mem_available_bytes", opt(d.system_mem_available_bytes)},
+          {"memory_note", str_or_null(d.memory_note)},
+          {"attributes", attrs}};
+}
+
+json to_json(const run_report& r) {
+  json probes = json::array();
+  for (const auto& p : r.probes) probes.push_back(to_json(p));
+  return {{"schema_version", r.schema},
+          {"tool", {{"name", r.tool.name}, {"version", r.tool.version}, {"git_sha", r.tool.git_sha}}},
+          {"created", r.created},
+          {"command_line", r.command_line},
+          {"mode", to_string(r.mode)},
+          {"target", r.target},
+          {"host", {{"hostname", r.host.hostname}, {"os", r.host.os}, {"kernel", r.host.kernel}, {"arch", r.host.arch}}},
+          {"toolkit",
+           {{"nvrtc_version", r.toolkit.nvrtc_version},
+            {"nvrtc_archs", r.toolkit.nvrtc_archs},
+            {"nvjitlink_version", str_or_null(r.toolkit.nvjitlink_version)},
+            {"nvjitlink_error", str_or_null(r.toolkit.nvjitlink_error)}}},
+          {"driver",
+           {{"available", r.driver.available},
+            {"version", opt(r.driver.version)},
+            {"cuda_version", str_or_null(r.driver.cuda_version)},
+            {"error", str_or_null(r.driver.error)},
+            {"nvidia_version_file", str_or_null(r.driver.nvidia_version_file)},
+            {"device_count", r.driver.device_count}}},
+          {"device", r.device ? to_json(*r.device) : json(nullptr)},
+          {"probes", probes},
+          {"summary",
+           {{"native", r.totals.native},
+            {"fallback", r.totals.fallback},
+            {"failing", r.totals.failing},
+            {"skipped", r.totals.skipped}}}};
+}
+
+stage_result stage_from_json(const json& j) {
+  constexpr const char* w = "stage";
+  stage_result s;
+  s.stage = get_enum(j, "stage", w, parse_stage_kind);
+  s.ok = get_bool(j, "ok", w);
+  s.ms = get_number<double>(j, "ms", w);
+  s.error = get_string(j, "error", w, true);
+  s.log = get_string(j, "log", w, true);
+  if (const auto it = j.find("predicted"); it != j.end() && it->is_boolean()) s.predicted = it->get<bool>();
+  return s;
+}
+
+attempt_result attempt_from_json(const json& j) {
+  constexpr const char* w = "attempt";
+  attempt_result a;
+  a.variant = get_string(j, "variant", w);
+  a.target = get_string(j, "target", w);
+  a.fallback = get_bool(j, "fallback", w);
+  for (const auto& s : get_array(j, "stages", w)) a.stages.push_back(stage_from_json(s));
+  a.max_abs_err = get_opt_number<double>(j, "max_abs_err", w);
+  a.max_rel_err = get_opt_number<double>(j, "max_rel_err", w);
+  a.mismatches = get_opt_number<std::uint64_t>(j, "mismatches", w);
+  if (const auto it = j.find("notes"); it != j.end() && it->is_array())
+    for (const auto& n : *it)
+      if (n.is_string()) a.notes.push_back(n.get<std::string>());
+  return a;
+}
+
+device_info device_from_json(const json& j) {
+  constexpr const char* w = "device";
+  device_info d;
+  d.ordinal = get_number<int>(j, "ordinal", w);
+  d.name = get_string(j, "name", w);
+  d.uuid = get_string(j, "uuid", w, true);
+  d.pci_bus_id = get_string(j, "pci_bus_id", w, true);
+  d.cc_major = get_number<int>(j, "cc_major", w);
+  d.cc_minor = get_number<int>(j, "cc_minor", w);
+  d.total_memory_bytes = get_number<std::uint64_t>(j, "total_memory_bytes", w);
+  d.free_memory_bytes = get_opt_number<std::uint64_t>(j, "free_memory_bytes", w);
+  d.system_mem_available_bytes = get_opt_number<std::uint64_t>(j, "system_mem_available_bytes", w);
+  d.memory_note = get_string(j, "memory_note", w, true);
+  const json& attrs = field(j, "attributes", w);
+  if (!attrs.is_object()) throw report_error("device: field 'attributes' must be an object");
+  for (const auto& [k, v] : attrs.items()) {
+    if (v.is_null()) d.attributes[k] = std::nullopt;
+    else if (v.is_number_integer()) d.attributes[k] = v.get<std::int64_t>();
+    else throw report_error(fmt::format("device: attribute '{}' must be an integer or null", k));
+  }
+  return d;
+}
+
+run_report report_from_json(const json& j) {
+  constexpr const char* w = "report";
+  if (!j.is_object()) throw report_error("not a report: expected a JSON object");
+  run_report r;
+  const json& sv = field(j, "schema_version", w);
+  if (!sv.is_number_integer()) throw report_error("report: schema_version must be an integer");
+  r.schema = sv.get<int>();
+  if (r.schema > schema_version)
+    throw report_error(fmt::format("report has schema_version {}, newer than this tool understands ({})", r.schema,
+                                   schema_version));
+  if (r.schema < 1) throw report_error(fmt::format("report has invalid schema_version {}", r.schema));
+  const json& tool = field(j, "tool", w);
+  r.tool.name = get_string(tool, "name", "tool");
+  r.tool.version = get_string(tool, "version", "tool");
+  r.tool.git_sha = get_string(tool, "git_sha", "tool");
+  r.created = get_string(j, "created", w);
+  if (const auto it = j.find("command_line"); it != j.end() && it->is_array())
+    for (const auto& a : *it)
+      if (a.is_string()) r.command_line.push_back(a.get<std::string>());
+  r.mode = get_enum(j, "mode", w, parse_run_mode);
+  r.target = get_string(j, "target", w);
+  const json& host = field(j, "host", w);
+  r.host.hostname = get_string(host, "hostname", "host");
+  r.host.os = get_string(host, "os", "host");
+  r.host.kernel = get_string(host, "kernel", "host");
+  r.host.arch = get_string(host, "arch", "host");
+  const json& tk = field(j, "toolkit", w);
+  r.toolkit.nvrtc_version = get_string(tk, "nvrtc_version", "toolkit");
+  for (const auto& a : get_array(tk, "nvrtc_archs", "toolkit")) {
+    if (!a.is_number_integer()) throw report_error("toolkit: nvrtc_archs must hold integers");
+    r.toolkit.nvrtc_archs.push_back(a.get<int>());
+  }
+  r.toolkit.nvjitlink_version = get_string(tk, "nvjitlink_version", "toolkit", true);
+  r.toolkit.nvjitlink_error = get_string(tk, "nvjitlink_error", "toolkit", true);
+  const json& drv = field(j, "driver", w);
+  r.driver.available = get_bool(drv, "available", "driver");
+  r.driver.version = get_opt_number<int>(drv, "version", "driver");
+  r.driver.cuda_version = get_string(drv, "cuda_version", "driver", true);
+  r.driver.error = get_string(drv, "error", "driver", true);
+  r.driver.nvidia_version_file = get_string(drv, "nvidia_version_file", "driver", true);
+  r.driver.device_count = get_number<int>(drv, "device_count", "driver");
+  const json& dev = field(j, "device", w);
+  if (!dev.is_null()) r.device = device_from_json(dev);
+  for (const auto& pj : get_array(j, "probes", w)) {
+    constexpr const char* pw = "probe";
+    probe_result p;
+    p.id = get_string(pj, "id", pw);
+    p.category = get_string(pj, "category", pw);
+    p.description = get_string(pj, "description", pw);
+    p.result = get_enum(pj, "verdict", pw, parse_verdict);
+    p.basis = get_enum(pj, "evidence", pw, parse_evidence);
+    p.reason = get_string(pj, "reason", pw, true);
+    for (const auto& a : get_array(pj, "attempts", pw)) p.attempts.push_back(attempt_from_json(a));
+    r.probes.push_back(std::move(p));
+  }
+  const json& sum = field(j, "summary", w);
+  r.totals.native = get_number<int>(sum, "native", "summary");
+  r.totals.fallback = get_number<int>(sum, "fallback", "summary");
+  r.totals.failing = get_number<int>(sum, "failing", "summary");
+  r.totals.skipped = get_number<int>(sum, "skipped", "summary");
+  return r;
+}
+
+std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+run_report parse_run_report(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string msg = e.what();
+    // nlohmann messages start with "[json.exception.parse_error.101] "; keep the useful part.
+    if (const auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+    throw report_error("malformed JSON: " + msg);
+  }
+  try {
+    return report_from_json(j);
+  } catch (const json::exception& e) {
+    throw report_error(std::string("unexpected report content: ") + e.what());
+  }
+}
+
+}  // namespace sm121probe::report
