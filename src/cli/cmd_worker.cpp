@@ -1,10 +1,19 @@
+// `sm121-probe __worker query|attempt`: hidden; the tool re-executes itself
+// with this to run one GPU attempt in a fresh process (see probe/executor.hpp).
 #include "commands.hpp"
+#include "sm121probe/probe/executor.hpp"
+
+#include <iostream>
+#include <memory>
 
 namespace sm121probe::cli {
 
 command add_worker_command(CLI::App& root, context& ctx) {
-  auto* sub = root.add_subcommand("__worker", "(scaffolding: not implemented yet)");
-  return {sub, [&ctx] { ctx.err << diag_prefix << "error: 'worker' is not implemented yet\n"; return 3; }};
+  auto mode = std::make_shared<std::string>();
+  CLI::App* sub = root.add_subcommand("__worker", "");
+  sub->group("");  // hidden from --help
+  sub->add_option("mode", *mode, "query | attempt")->required()->check(CLI::IsMember({"query", "attempt"}));
+  return {sub, [mode, &ctx] { return probe::worker_main(*mode, std::cin, ctx.out); }};
 }
 
 }  // namespace sm121probe::cli

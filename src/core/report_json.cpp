@@ -117,6 +117,15 @@ json to_json(const device_info& d) {
           {"attributes", attrs}};
 }
 
+json to_json(const driver_info& d) {
+  return {{"available", d.available},
+          {"version", opt(d.version)},
+          {"cuda_version", str_or_null(d.cuda_version)},
+          {"error", str_or_null(d.error)},
+          {"nvidia_version_file", str_or_null(d.nvidia_version_file)},
+          {"device_count", d.device_count}};
+}
+
 json to_json(const run_report& r) {
   json probes = json::array();
   for (const auto& p : r.probes) probes.push_back(to_json(p));
@@ -132,13 +141,7 @@ json to_json(const run_report& r) {
             {"nvrtc_archs", r.toolkit.nvrtc_archs},
             {"nvjitlink_version", str_or_null(r.toolkit.nvjitlink_version)},
             {"nvjitlink_error", str_or_null(r.toolkit.nvjitlink_error)}}},
-          {"driver",
-           {{"available", r.driver.available},
-            {"version", opt(r.driver.version)},
-            {"cuda_version", str_or_null(r.driver.cuda_version)},
-            {"error", str_or_null(r.driver.error)},
-            {"nvidia_version_file", str_or_null(r.driver.nvidia_version_file)},
-            {"device_count", r.driver.device_count}}},
+          {"driver", to_json(r.driver)},
           {"device", r.device ? to_json(*r.device) : json(nullptr)},
           {"probes", probes},
           {"summary",
@@ -199,6 +202,18 @@ device_info device_from_json(const json& j) {
   return d;
 }
 
+driver_info driver_from_json(const json& drv) {
+  constexpr const char* w = "driver";
+  driver_info d;
+  d.available = get_bool(drv, "available", w);
+  d.version = get_opt_number<int>(drv, "version", w);
+  d.cuda_version = get_string(drv, "cuda_version", w, true);
+  d.error = get_string(drv, "error", w, true);
+  d.nvidia_version_file = get_string(drv, "nvidia_version_file", w, true);
+  d.device_count = get_number<int>(drv, "device_count", w);
+  return d;
+}
+
 run_report report_from_json(const json& j) {
   constexpr const char* w = "report";
   if (!j.is_object()) throw report_error("not a report: expected a JSON object");
@@ -233,13 +248,7 @@ run_report report_from_json(const json& j) {
   }
   r.toolkit.nvjitlink_version = get_string(tk, "nvjitlink_version", "toolkit", true);
   r.toolkit.nvjitlink_error = get_string(tk, "nvjitlink_error", "toolkit", true);
-  const json& drv = field(j, "driver", w);
-  r.driver.available = get_bool(drv, "available", "driver");
-  r.driver.version = get_opt_number<int>(drv, "version", "driver");
-  r.driver.cuda_version = get_string(drv, "cuda_version", "driver", true);
-  r.driver.error = get_string(drv, "error", "driver", true);
-  r.driver.nvidia_version_file = get_string(drv, "nvidia_version_file", "driver", true);
-  r.driver.device_count = get_number<int>(drv, "device_count", "driver");
+  r.driver = driver_from_json(field(j, "driver", w));
   const json& dev = field(j, "device", w);
   if (!dev.is_null()) r.device = device_from_json(dev);
   for (const auto& pj : get_array(j, "probes", w)) {

@@ -276,6 +276,28 @@ std::string trim_log(std::string_view log, std::size_t max_bytes) {
                      log.substr(log.size() - tail));
 }
 
+std::string tidy_diagnostic(std::string_view line) {
+  std::string s(line);
+  // "ptxas application ptx input, line 86; error   : Feature ..." -> "error: Feature ..."
+  if (s.starts_with("ptxas application ptx input")) {
+    if (const auto semi = s.find("; "); semi != std::string::npos) s = s.substr(semi + 2);
+  }
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ' ') {
+      std::size_t j = i;
+      while (j < s.size() && s[j] == ' ') ++j;
+      if (j < s.size() && s[j] == ':') {  // "error   :" -> "error:"
+        i = j - 1;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 std::string first_error_line(std::string_view log) {
   std::string first_nonempty;
   std::size_t pos = 0;
@@ -286,12 +308,13 @@ std::string first_error_line(std::string_view log) {
       if (first_nonempty.empty()) first_nonempty = line;
       std::string lower(line);
       std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (lower.find("error") != std::string::npos) return std::string(line);
+      if (lower.find("error") != std::string::npos || lower.find("fatal") != std::string::npos)
+        return tidy_diagnostic(line);
     }
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
-  return first_nonempty;
+  return tidy_diagnostic(first_nonempty);
 }
 
 }  // namespace sm121probe::nvrtc

@@ -79,8 +79,12 @@ struct toolchain_load_result {
 /// how much was cut in between.
 [[nodiscard]] std::string trim_log(std::string_view log, std::size_t max_bytes = 4096);
 
-/// The first line of a log that names an error (ptxas / NVRTC diagnostics), or
-/// the first non-empty line.
+/// The first line of a log that names an error or a fatal condition (ptxas /
+/// NVRTC / nvJitLink diagnostics), else the first non-empty line; tidied.
 [[nodiscard]] std::string first_error_line(std::string_view log);
+
+/// Drops ptxas' "ptxas application ptx input, line N; " prefix and the padding
+/// before colons: "error   : Feature ..." -> "error: Feature ...".
+[[nodiscard]] std::string tidy_diagnostic(std::string_view line);
 
 }  // namespace sm121probe::nvrtc

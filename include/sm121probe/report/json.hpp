@@ -21,11 +21,13 @@ struct report_error : std::runtime_error {
 [[nodiscard]] nlohmann::json to_json(const attempt_result& a);
 [[nodiscard]] nlohmann::json to_json(const probe_result& p);
 [[nodiscard]] nlohmann::json to_json(const device_info& d);
+[[nodiscard]] nlohmann::json to_json(const driver_info& d);
 [[nodiscard]] nlohmann::json to_json(const run_report& r);
 
 [[nodiscard]] stage_result stage_from_json(const nlohmann::json& j);
 [[nodiscard]] attempt_result attempt_from_json(const nlohmann::json& j);
 [[nodiscard]] device_info device_from_json(const nlohmann::json& j);
+[[nodiscard]] driver_info driver_from_json(const nlohmann::json& j);
 [[nodiscard]] run_report report_from_json(const nlohmann::json& j);
 
 /// Serializes with 2-space indentation; invalid UTF-8 in strings is replaced, never thrown.

@@ -1,0 +1,22 @@
+// Probe mma.f16: one warp computes D = A*B + C with
+// mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 (Ampere HMMA path).
+// Expected on sm_121: native. The sm80-ptx variant is the path libraries take
+// when they ship only compute_80 PTX (the driver JIT-compiles it at load).
+#include "mma_layout.cuh"
+
+extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned short* B, const float* C, float* D) {
+  const int lane = threadIdx.x & 31;
+  const sm121::mma_shape s = sm121::mma_shape::m16n8k16_b16;
+  unsigned a[4], b[2];
+  float c[4], d[4];
+  for (int r = 0; r < 4; ++r) a[r] = sm121::pack_a(s, A, lane, r);
+  for (int r = 0; r < 2; ++r) b[r] = sm121::pack_b(s, B, lane, r);
+  sm121::load_c32(s, C, lane, c);
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%10,%11,%12,%13};"
+      : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]), "f"(c[2]),
+        "f"(c[3]));
+  sm121::store_d32(s, D, lane, d);
+}

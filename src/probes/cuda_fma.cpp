@@ -1,0 +1,48 @@
+#include "probes.hpp"
+
+#include <cmath>
+
+namespace sm121probe::probe {
+
+probe make_cuda_fma() {
+  probe p;
+  p.id = "cuda.fma";
+  p.category = "sanity";
+  p.description = "Plain fused multiply-add kernel: compile, load, launch and verify work at all";
+  p.kernel = "kernels/cuda_fma.cu";
+  p.variants = native_and_sm80_ptx();
+  p.make_case = [](const exec_facts&) {
+    constexpr int n = 4096;
+    lcg rng(1);
+    std::vector<float> a(n), x(n), b(n);
+    for (int i = 0; i < n; ++i) {
+      a[static_cast<std::size_t>(i)] = static_cast<float>(rng.uniform(-1000, 1000)) / 64.0f;
+      x[static_cast<std::size_t>(i)] = static_cast<float>(rng.uniform(-1000, 1000)) / 128.0f;
+      b[static_cast<std::size_t>(i)] = static_cast<float>(rng.uniform(-1000, 1000)) / 32.0f;
+    }
+    test_case tc;
+    tc.launch.grid = {n / 256, 1, 1};
+    tc.launch.block = {256, 1, 1};
+    tc.buffers = {{"a", to_bytes(a)}, {"x", to_bytes(x)}, {"b", to_bytes(b)},
+                  {"y", std::vector<std::byte>(n * sizeof(float))}};
+    tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3),
+               kernel_arg::scalar(n)};
+    return tc;
+  };
+  p.reference = [](const test_case& tc) {
+    const auto a = from_bytes<float>(tc.buffers[0].init);
+    const auto x = from_bytes<float>(tc.buffers[1].init);
+    const auto b = from_bytes<float>(tc.buffers[2].init);
+    expectation e;
+    e.buffer_index = 3;
+    e.type = elem_type::f32;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      e.values.push_back(static_cast<double>(a[i]) * x[i] + b[i]);
+    // fmaf rounds the exact result once: within half an ulp of float.
+    e.tol = {1e-30, 0x1p-24};
+    return std::vector<expectation>{e};
+  };
+  return p;
+}
+
+}  // namespace sm121probe::probe

@@ -1,0 +1,154 @@
+// The Ampere-era warp MMA battery (mma.sync on the sm_80 path). One warp
+// computes D = A*B + C for one tile; inputs are chosen so that the exact
+// result is representable, so the CPU reference (double) must match exactly.
+#include "mma_layout.cuh"
+#include "probes.hpp"
+
+#include <cstdint>
+
+namespace sm121probe::probe {
+
+namespace {
+
+enum class in_type { f16, bf16, tf32, s8 };
+enum class acc_type { f32, f16, s32 };
+
+struct mma_spec {
+  const char* id;
+  const char* kernel;
+  const char* description;
+  sm121::mma_shape shape;
+  in_type in;
+  acc_type acc;
+  std::uint64_t seed;
+};
+
+// Values k/2 with |k| <= 4: exact in f16, bf16 and tf32; products are multiples
+// of 1/4 and every partial sum of a tile stays exactly representable.
+double small_value(lcg& rng) { return rng.uniform(-4, 4) / 2.0; }
+
+std::vector<std::byte> encode(in_type t, const std::vector<double>& v) {
+  switch (t) {
+    case in_type::f16: {
+      std::vector<std::uint16_t> h;
+      for (double x : v) h.push_back(float_to_half(static_cast<float>(x)));
+      return to_bytes(h);
+    }
+    case in_type::bf16: {
+      std::vector<std::uint16_t> h;
+      for (double x : v) h.push_back(float_to_bf16(static_cast<float>(x)));
+      return to_bytes(h);
+    }
+    case in_type::tf32: {
+      std::vector<float> f(v.begin(), v.end());
+      return to_bytes(f);
+    }
+    case in_type::s8: {
+      std::vector<std::int8_t> b;
+      for (double x : v) b.push_back(static_cast<std::int8_t>(x));
+      return to_bytes(b);
+    }
+  }
+  return {};
+}
+
+std::vector<double> decode(in_type t, const std::vector<std::byte>& bytes) {
+  const elem_type e = t == in_type::f16    ? elem_type::f16
+                      : t == in_type::bf16 ? elem_type::bf16
+                      : t == in_type::tf32 ? elem_type::f32
+                                           : elem_type::s8;
+  std::vector<double> out(bytes.size() / elem_size(e));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = read_element(bytes, e, i);
+  return out;
+}
+
+elem_type acc_elem(acc_type a) {
+  return a == acc_type::f32 ? elem_type::f32 : a == acc_type::f16 ? elem_type::f16 : elem_type::s32;
+}
+
+std::vector<std::byte> encode_acc(acc_type a, const std::vector<double>& v) {
+  switch (a) {
+    case acc_type::f32: return to_bytes(std::vector<float>(v.begin(), v.end()));
+    case acc_type::f16: {
+      std::vector<std::uint16_t> h;
+      for (double x : v) h.push_back(float_to_half(static_cast<float>(x)));
+      return to_bytes(h);
+    }
+    case acc_type::s32: {
+      std::vector<std::int32_t> s;
+      for (double x : v) s.push_back(static_cast<std::int32_t>(x));
+      return to_bytes(s);
+    }
+  }
+  return {};
+}
+
+probe make_mma(const mma_spec& spec) {
+  probe p;
+  p.id = spec.id;
+  p.category = "mma";
+  p.description = spec.description;
+  p.kernel = spec.kernel;
+  p.variants = native_and_sm80_ptx();
+  p.make_case = [spec](const exec_facts&) {
+    const sm121::shape_info si = sm121::info(spec.shape);
+    lcg rng(spec.seed);
+    std::vector<double> a(static_cast<std::size_t>(si.m * si.k)), b(static_cast<std::size_t>(si.k * si.n)),
+        c(static_cast<std::size_t>(si.m * si.n));
+    const bool integer = spec.in == in_type::s8;
+    for (auto& x : a) x = integer ? rng.uniform(-128, 127) : small_value(rng);
+    for (auto& x : b) x = integer ? rng.uniform(-128, 127) : small_value(rng);
+    for (auto& x : c) x = integer ? rng.uniform(-100000, 100000) : rng.uniform(-8, 8);
+    test_case tc;
+    tc.launch.grid = {1, 1, 1};
+    tc.launch.block = {32, 1, 1};
+    tc.buffers = {{"A", encode(spec.in, a)},
+                  {"B", encode(spec.in, b)},
+                  {"C", encode_acc(spec.acc, c)},
+                  {"D", std::vector<std::byte>(c.size() * elem_size(acc_elem(spec.acc)))}};
+    tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3)};
+    return tc;
+  };
+  p.reference = [spec](const test_case& tc) {
+    const sm121::shape_info si = sm121::info(spec.shape);
+    const auto a = decode(spec.in, tc.buffers[0].init);
+    const auto b = decode(spec.in, tc.buffers[1].init);
+    expectation e;
+    e.buffer_index = 3;
+    e.type = acc_elem(spec.acc);
+    e.values.resize(static_cast<std::size_t>(si.m * si.n));
+    for (int i = 0; i < si.m; ++i)
+      for (int j = 0; j < si.n; ++j) {
+        double sum = read_element(tc.buffers[2].init, e.type, static_cast<std::size_t>(i * si.n + j));
+        for (int k = 0; k < si.k; ++k)
+          sum += a[static_cast<std::size_t>(i * si.k + k)] * b[static_cast<std::size_t>(k * si.n + j)];
+        e.values[static_cast<std::size_t>(i * si.n + j)] = sum;
+      }
+    e.tol = {0.0, 0.0};  // exact by construction
+    return std::vector<expectation>{e};
+  };
+  return p;
+}
+
+}  // namespace
+
+std::vector<probe> make_mma_sm80_probes() {
+  using sm121::mma_shape;
+  const mma_spec specs[] = {
+      {"mma.f16", "kernels/mma_f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f32 (HMMA, the sm_80 tensor-core path)",
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f32, 11},
+      {"mma.f16f16", "kernels/mma_f16f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f16 accumulate (HMMA)",
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f16, 12},
+      {"mma.bf16", "kernels/mma_bf16.cu", "Warp MMA m16n8k16 bf16 x bf16 -> f32 (HMMA; needs sm_80+)",
+       mma_shape::m16n8k16_b16, in_type::bf16, acc_type::f32, 13},
+      {"mma.tf32", "kernels/mma_tf32.cu", "Warp MMA m16n8k8 tf32 x tf32 -> f32 (HMMA; needs sm_80+)",
+       mma_shape::m16n8k8_tf32, in_type::tf32, acc_type::f32, 14},
+      {"mma.s8", "kernels/mma_s8.cu", "Warp MMA m16n8k32 s8 x s8 -> s32 (IMMA)", mma_shape::m16n8k32_b8,
+       in_type::s8, acc_type::s32, 15},
+  };
+  std::vector<probe> out;
+  for (const auto& s : specs) out.push_back(make_mma(s));
+  return out;
+}
+
+}  // namespace sm121probe::probe

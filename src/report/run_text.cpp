@@ -1,0 +1,72 @@
+#include "sm121probe/report/render.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+namespace sm121probe::report {
+
+namespace {
+
+constexpr const char* kReset = "\x1b[0m";
+
+const char* colour_of(verdict v) {
+  switch (v) {
+    case verdict::native: return "\x1b[32m";    // green
+    case verdict::fallback: return "\x1b[33m";  // yellow
+    case verdict::failing: return "\x1b[31m";   // red
+    case verdict::skipped: return "\x1b[90m";   // grey
+  }
+  return "";
+}
+
+std::string gib(std::uint64_t b) { return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1ull << 30)); }
+
+std::string one_line(std::string s, std::size_t max) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+}  // namespace
+
+bool has_failures(const run_report& r) {
+  return std::any_of(r.probes.begin(), r.probes.end(), [](const probe_result& p) { return p.result == verdict::failing; });
+}
+
+void render_text(const run_report& r, std::ostream& os, const text_options& opts) {
+  os << fmt::format("sm121-probe {} ({})\n", r.tool.version, r.created);
+  if (r.mode == run_mode::device && r.device) {
+    const device_info& d = *r.device;
+    const auto sms = d.attribute("multiprocessor_count");
+    os << fmt::format("Device {}: {} (compute capability {}.{}, {}{}), target {}\n", d.ordinal, d.name, d.cc_major,
+                      d.cc_minor, sms ? fmt::format("{} SMs, ", *sms) : "", gib(d.total_memory_bytes), r.target);
+    if (!d.memory_note.empty()) os << "Note: " << d.memory_note << '\n';
+  } else {
+    os << fmt::format("OFFLINE report for {}: compile-only evidence, nothing ran on a GPU.\n", r.target);
+  }
+  os << fmt::format("Driver: {}", r.driver.available || r.driver.version
+                                      ? fmt::format("CUDA {}{}", r.driver.cuda_version,
+                                                    r.driver.nvidia_version_file.empty()
+                                                        ? ""
+                                                        : " (" + r.driver.nvidia_version_file + ")")
+                                      : "none");
+  if (!r.driver.error.empty()) os << " - " << r.driver.error;
+  os << fmt::format(" | NVRTC {} | nvJitLink {}\n\n", r.toolkit.nvrtc_version,
+                    r.toolkit.nvjitlink_version.empty() ? "unavailable" : r.toolkit.nvjitlink_version);
+
+  std::size_t id_w = 5;
+  for (const auto& p : r.probes) id_w = std::max(id_w, p.id.size());
+  os << fmt::format("{:<{}}  {:<8}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", "EVIDENCE", "KEY ERROR");
+  for (const auto& p : r.probes) {
+    const std::string v = fmt::format("{:<8}", to_string(p.result));
+    os << fmt::format("{:<{}}  {}{}{}  {:<8}  {}\n", p.id, id_w, opts.color ? colour_of(p.result) : "", v,
+                      opts.color ? kReset : "", to_string(p.basis), one_line(p.reason, 100));
+  }
+  os << fmt::format("\n{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(), r.totals.native,
+                    r.totals.fallback, r.totals.failing, r.totals.skipped);
+  os << (r.mode == run_mode::offline ? " (offline: compile evidence only)\n" : "\n");
+}
+
+}  // namespace sm121probe::report
