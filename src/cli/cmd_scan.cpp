@@ -1,10 +1,158 @@
+// `sm121-probe scan`: which GPU code files carry and whether it runs on a target.
 #include "commands.hpp"
+
+#include "sm121probe/binscan/scan_report.hpp"
+#include "sm121probe/cuda/detect.hpp"
+#include "sm121probe/report/scan_render.hpp"
+#include "sm121probe/util/io.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <sstream>
+#include <sys/stat.h>
 
 namespace sm121probe::cli {
 
+namespace {
+
+struct scan_options {
+  std::string target;
+  std::string driver;
+  std::string format = "text";
+  std::string output = "-";
+  std::vector<std::string> paths;
+  bool details = false;
+  bool all = false;
+  CLI::Option* python = nullptr;
+  std::string python_exe;
+};
+
+gpu_arch parse_target(const std::string& text) {
+  const auto name = parse_arch_name(text);
+  if (!name || name->kind != code_kind::sass)
+    throw usage_error(fmt::format("invalid --target '{}': expected a device such as sm_121, 121 or 12.1", text));
+  if (name->arch.variant != arch_variant::plain)
+    throw usage_error(fmt::format("invalid --target '{}': a target is a device (e.g. sm_{}), not an 'a'/'f' code "
+                                  "variant",
+                                  text, name->arch.sm()));
+  return name->arch;
+}
+
+cuda_version parse_driver(const std::string& text) {
+  const auto v = parse_cuda_version(text);
+  if (!v) throw usage_error(fmt::format("invalid --driver-cuda '{}': expected a CUDA release such as 13.0", text));
+  if (!max_ptx_isa_for(*v))
+    throw usage_error(fmt::format("invalid --driver-cuda '{}': CUDA releases before 10.0 are not supported", text));
+  return *v;
+}
+
+int run_scan(const scan_options& o, context& ctx) {
+  // Validate everything before any work.
+  if (o.format != "text" && o.format != "json")
+    throw usage_error(fmt::format("invalid --format '{}': expected text or json", o.format));
+  const bool python = o.python && o.python->count() > 0;
+  if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
+  for (const auto& p : o.paths) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) throw usage_error(fmt::format("'{}' does not exist or cannot be accessed", p));
+  }
+  binscan::scan_report report;
+  std::optional<gpu_arch> target;
+  std::optional<cuda_version> driver;
+  if (!o.target.empty()) {
+    target = parse_target(o.target);
+    report.target_source = "given with --target";
+  }
+  if (!o.driver.empty()) {
+    driver = parse_driver(o.driver);
+    report.driver_source = "given with --driver-cuda";
+  }
+  util::check_writable(o.output);
+
+  std::vector<std::string> site_dirs;
+  if (python) {
+    const std::string exe = o.python_exe.empty() ? "python3" : o.python_exe;
+    try {
+      site_dirs = binscan::python_site_packages(exe);
+    } catch (const std::runtime_error& e) {
+      throw usage_error(e.what());
+    }
+    if (site_dirs.empty()) ctx.err << diag_prefix << "warning: '" << exe << "' reports no site-packages directory\n";
+  }
+
+  if (!target || !driver) {
+    const auto detected = cuda::detect_driver();
+    if (!target) {
+      if (detected && detected->device) {
+        target = detected->device->base();
+        report.target_source = fmt::format("detected GPU {}", detected->device_name);
+      } else {
+        target = gpu_arch{12, 1};
+        report.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
+      }
+    }
+    if (!driver) {
+      if (detected) {
+        driver = detected->version;
+        report.driver_source = "detected driver";
+      } else {
+        driver = cuda::toolkit_version();
+        report.driver_source = "assumed: no driver found, using the toolkit's CUDA version";
+      }
+    }
+  }
+
+  const binscan::scan_target st{*target, *driver};
+  binscan::path_scanner scanner(st);
+  for (const auto& p : o.paths) scanner.add_path(p);
+  for (const auto& d : site_dirs) scanner.add_site_packages(d);
+  report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
+  scanner.finish(report);
+
+  const report::scan_render_options ropts{o.details, o.all};
+  std::string text;
+  if (o.format == "json") {
+    text = report::render_scan_json(report, ropts);
+  } else {
+    std::ostringstream s;
+    report::render_scan_text(report, s, ropts);
+    text = s.str();
+  }
+  if (o.output == "-")
+    ctx.out << text << std::flush;
+  else
+    util::write_file_atomically(o.output, text);
+  return binscan::scan_exit_code(report);
+}
+
+}  // namespace
+
 command add_scan_command(CLI::App& root, context& ctx) {
-  auto* sub = root.add_subcommand("scan", "(scaffolding: not implemented yet)");
-  return {sub, [&ctx] { ctx.err << diag_prefix << "error: 'scan' is not implemented yet\n"; return 3; }};
+  auto opts = std::make_shared<scan_options>();
+  auto* sub = root.add_subcommand(
+      "scan", "Which GPU code binaries, libraries or a Python environment carry, and whether it runs on a target");
+  sub->add_option("paths", opts->paths,
+                  "Files (ELF executables/libraries, .a, .o, .cubin, .fatbin, .ptx) or directories (walked "
+                  "recursively; symlinks inside are not followed)");
+  sub->add_option("--target", opts->target, "Device to judge for: sm_121, 121 or 12.1 (default: the detected GPU, "
+                                            "else sm_121)");
+  sub->add_option("--driver-cuda", opts->driver,
+                  "CUDA release of the driver, decides which PTX ISA it accepts (default: the installed driver's, "
+                  "else the toolkit's)");
+  opts->python = sub->add_option("--python", opts->python_exe,
+                                 "Scan the site-packages of this Python interpreter (default python3); results "
+                                 "are grouped by top-level package. Write --python=EXE when paths follow")
+                     ->expected(0, 1);
+  sub->add_option("--format", opts->format, "Output format: text or json (default text)");
+  sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)");
+  sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
+  sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
+  sub->footer(
+      "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
+      "usable), no-gpu-code, error (unreadable or corrupt).\n"
+      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error.");
+  return {sub, [opts, &ctx] { return run_scan(*opts, ctx); }};
 }
 
 }  // namespace sm121probe::cli

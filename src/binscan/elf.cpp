@@ -1,0 +1,197 @@
+#include "sm121probe/binscan/elf.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace sm121probe::binscan {
+
+namespace {
+
+constexpr std::uint32_t pt_load = 1;
+constexpr std::uint32_t sht_cuda_compat = 0x70000086;  // .nv.compat
+constexpr std::uint16_t shn_xindex = 0xffff;
+
+struct raw_header {
+  std::uint64_t phoff = 0, shoff = 0;
+  std::uint16_t phentsize = 0, phnum = 0, shentsize = 0, shnum = 0, shstrndx = 0;
+};
+
+}  // namespace
+
+bool has_elf_magic(std::span<const std::byte> data) {
+  static constexpr unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+  return data.size() >= 4 && std::memcmp(data.data(), magic, 4) == 0;
+}
+
+std::optional<elf_file> elf_file::try_open(std::span<const std::byte> data) {
+  if (!has_elf_magic(data)) return std::nullopt;
+  const byte_reader ident(data);
+  if (data.size() < 16) throw parse_error(0, "ELF identification is cut off (truncated file)");
+  const auto cls = ident.read<std::uint8_t>(4);
+  const auto enc = ident.read<std::uint8_t>(5);
+  if (cls != 1 && cls != 2) throw parse_error(4, fmt::format("ELF class {} is neither 32- nor 64-bit", cls));
+  if (enc != 1 && enc != 2) throw parse_error(5, fmt::format("ELF data encoding {} is invalid", enc));
+  elf_file f;
+  f.is_64 = cls == 2;
+  f.little_endian = enc == 1;
+  f.os_abi = ident.read<std::uint8_t>(7);
+  f.abi_version = ident.read<std::uint8_t>(8);
+  const byte_reader r(data, 0, f.little_endian);
+  const std::uint64_t ehsize = f.is_64 ? 64 : 52;
+  if (!r.fits(0, ehsize)) throw parse_error(0, "ELF header is cut off (truncated file)");
+
+  raw_header h;
+  f.type = r.read<std::uint16_t>(16);
+  f.machine = r.read<std::uint16_t>(18);
+  if (f.is_64) {
+    h.phoff = r.read<std::uint64_t>(32);
+    h.shoff = r.read<std::uint64_t>(40);
+    f.flags = r.read<std::uint32_t>(48);
+    h.phentsize = r.read<std::uint16_t>(54);
+    h.phnum = r.read<std::uint16_t>(56);
+    h.shentsize = r.read<std::uint16_t>(58);
+    h.shnum = r.read<std::uint16_t>(60);
+    h.shstrndx = r.read<std::uint16_t>(62);
+  } else {
+    h.phoff = r.read<std::uint32_t>(28);
+    h.shoff = r.read<std::uint32_t>(32);
+    f.flags = r.read<std::uint32_t>(36);
+    h.phentsize = r.read<std::uint16_t>(42);
+    h.phnum = r.read<std::uint16_t>(44);
+    h.shentsize = r.read<std::uint16_t>(46);
+    h.shnum = r.read<std::uint16_t>(48);
+    h.shstrndx = r.read<std::uint16_t>(50);
+  }
+
+  // Program headers: a loadable segment past the end of the file means the file was cut short.
+  const std::uint64_t phent_min = f.is_64 ? 56 : 32;
+  if (h.phnum > 0) {
+    if (h.phentsize < phent_min)
+      throw parse_error(f.is_64 ? 54 : 42, fmt::format("ELF program header size {} is too small", h.phentsize));
+    if (!range_fits(h.phoff, std::uint64_t{h.phnum} * h.phentsize, data.size()))
+      throw parse_error(h.phoff, "ELF program header table lies past the end of the file (truncated?)");
+    for (std::uint64_t i = 0; i < h.phnum; ++i) {
+      const std::uint64_t p = h.phoff + i * h.phentsize;
+      const auto type = r.read<std::uint32_t>(p);
+      const std::uint64_t off = f.is_64 ? r.read<std::uint64_t>(p + 8) : r.read<std::uint32_t>(p + 4);
+      const std::uint64_t filesz = f.is_64 ? r.read<std::uint64_t>(p + 32) : r.read<std::uint32_t>(p + 16);
+      if (type == pt_load && !range_fits(off, filesz, data.size()))
+        throw parse_error(p, fmt::format("loadable segment at file offset 0x{:x} ({} bytes) extends past the end of "
+                                         "the file (truncated?)",
+                                         off, filesz));
+    }
+  }
+
+  if (h.shoff == 0) return f;  // no section table (allowed: stripped / section-less files)
+  const std::uint64_t shent_min = f.is_64 ? 64 : 40;
+  if (h.shentsize < shent_min)
+    throw parse_error(f.is_64 ? 58 : 46, fmt::format("ELF section header size {} is too small", h.shentsize));
+  if (!r.fits(h.shoff, h.shentsize))
+    throw parse_error(h.shoff, "ELF section header table lies past the end of the file (truncated?)");
+  // Section 0 holds the real count / string table index when they do not fit the header fields.
+  std::uint64_t count = h.shnum;
+  std::uint64_t strndx = h.shstrndx;
+  const std::uint64_t s0 = h.shoff;
+  if (count == 0) count = f.is_64 ? r.read<std::uint64_t>(s0 + 32) : r.read<std::uint32_t>(s0 + 20);
+  if (strndx == shn_xindex) strndx = r.read<std::uint32_t>(s0 + (f.is_64 ? 40 : 24));
+  if (count == 0) return f;
+  if (count > data.size() / h.shentsize || !range_fits(h.shoff, count * h.shentsize, data.size()))
+    throw parse_error(h.shoff, fmt::format("ELF section header table ({} entries) lies past the end of the file "
+                                           "(truncated?)",
+                                           count));
+  f.sections.resize(count);
+  std::vector<std::uint32_t> name_offsets(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t s = h.shoff + i * h.shentsize;
+    elf_section& sec = f.sections[i];
+    name_offsets[i] = r.read<std::uint32_t>(s);
+    sec.type = r.read<std::uint32_t>(s + 4);
+    if (f.is_64) {
+      sec.flags = r.read<std::uint64_t>(s + 8);
+      sec.offset = r.read<std::uint64_t>(s + 24);
+      sec.size = r.read<std::uint64_t>(s + 32);
+    } else {
+      sec.flags = r.read<std::uint32_t>(s + 8);
+      sec.offset = r.read<std::uint32_t>(s + 16);
+      sec.size = r.read<std::uint32_t>(s + 20);
+    }
+    if (sec.type == sht_nobits || i == 0) sec.size = 0;  // occupies no file bytes
+    if (!range_fits(sec.offset, sec.size, data.size()))
+      throw parse_error(s, fmt::format("ELF section {} (file offset 0x{:x}, {} bytes) extends past the end of the "
+                                       "file (truncated?)",
+                                       i, sec.offset, sec.size));
+  }
+  if (strndx != 0 && strndx < count) {
+    const elf_section& strtab = f.sections[strndx];
+    const byte_reader names = r.sub(strtab.offset, strtab.size, "section name table");
+    for (std::uint64_t i = 0; i < count; ++i) {
+      if (name_offsets[i] >= names.size()) {
+        // A name outside the table: keep going with a placeholder; the section is still usable.
+        f.sections[i].name = fmt::format("<section {}>", i);
+        continue;
+      }
+      const auto* p = reinterpret_cast<const char*>(names.bytes().data()) + name_offsets[i];
+      const std::size_t left = names.size() - name_offsets[i];
+      f.sections[i].name.assign(p, strnlen(p, left));
+    }
+  }
+  return f;
+}
+
+const elf_section* elf_file::find(std::string_view name) const {
+  for (const auto& s : sections)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+int cubin_sm_from_flags(std::uint32_t e_flags, int abi_version) {
+  if (abi_version >= 8) return static_cast<int>((e_flags >> 8) & 0xff);
+  return static_cast<int>(e_flags & 0xff);
+}
+
+namespace {
+
+// .nv.compat: records `u8 format, u8 attribute, ...` (fatbin-format.md 6.3).
+// Returns the one-byte value of attribute `wanted`, if present.
+std::optional<std::uint8_t> compat_attribute(const byte_reader& sec, std::uint8_t wanted) {
+  std::uint64_t p = 0;
+  while (sec.fits(p, 4)) {
+    const auto format = sec.read<std::uint8_t>(p);
+    const auto attr = sec.read<std::uint8_t>(p + 1);
+    std::uint64_t len = 4;
+    if (format == 4) {
+      len = 4 + std::uint64_t{sec.read<std::uint16_t>(p + 2)};
+    } else if (format < 1 || format > 3) {
+      return std::nullopt;  // unknown record encoding: stop rather than guess
+    }
+    if (format == 2 && attr == wanted) return sec.read<std::uint8_t>(p + 2);
+    p += len;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+cubin_info describe_cubin(std::span<const std::byte> data) {
+  auto elf = elf_file::try_open(data);
+  if (!elf) throw parse_error(0, "cubin does not start with the ELF magic");
+  if (elf->machine != em_cuda)
+    throw parse_error(18, fmt::format("ELF machine {} is not EM_CUDA (190)", elf->machine));
+  cubin_info info;
+  info.abi_version = elf->abi_version;
+  info.relocatable = elf->type == et_rel;
+  bool arch_specific = elf->abi_version >= 8 ? (elf->flags & 0x8) != 0 : (elf->flags & 0x800) != 0;
+  const byte_reader r(data, 0, elf->little_endian);
+  for (const auto& s : elf->sections) {
+    if (s.name.starts_with(".text.")) info.has_kernels = true;
+    if (s.type == sht_cuda_compat || s.name == ".nv.compat") {
+      if (auto v = compat_attribute(r.sub(s.offset, s.size, ".nv.compat"), 0x09); v && *v == 1) arch_specific = true;
+    }
+  }
+  const int sm = cubin_sm_from_flags(elf->flags, elf->abi_version);
+  info.arch = arch_from_sm(sm, arch_specific ? arch_variant::arch_specific : arch_variant::plain);
+  return info;
+}
+
+}  // namespace sm121probe::binscan

@@ -1,0 +1,189 @@
+#include "sm121probe/binscan/fatbin.hpp"
+
+#include <fmt/format.h>
+#include <lz4.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+namespace sm121probe::binscan {
+
+std::string_view to_string(entry_kind k) {
+  switch (k) {
+    case entry_kind::ptx: return "ptx";
+    case entry_kind::sass: return "sass";
+    case entry_kind::lto_ir: return "lto_ir";
+    case entry_kind::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(compression c) {
+  switch (c) {
+    case compression::none: return "none";
+    case compression::lz4: return "lz4";
+    case compression::zstd: return "zstd";
+  }
+  return "none";
+}
+
+std::string fatbin_entry::name() const {
+  std::string_view prefix;
+  switch (kind) {
+    case entry_kind::ptx: prefix = "compute_"; break;
+    case entry_kind::sass: prefix = "sm_"; break;
+    case entry_kind::lto_ir: prefix = "lto_"; break;
+    case entry_kind::unknown: return fmt::format("unknown-kind-{}", raw_kind);
+  }
+  if (!arch) return fmt::format("{}?({})", prefix, raw_arch);
+  return fmt::format("{}{}{}", prefix, arch->sm(), suffix(arch->variant));
+}
+
+bool is_container_header(std::span<const std::byte> data, std::uint64_t offset) {
+  const byte_reader r(data);
+  if (!r.fits(offset, container_header_size)) return false;
+  return r.read<std::uint32_t>(offset) == fatbin_magic && r.read<std::uint16_t>(offset + 4) == 1 &&
+         r.read<std::uint16_t>(offset + 6) == container_header_size;
+}
+
+namespace {
+
+fatbin_entry parse_entry(const byte_reader& r, std::uint64_t e, std::uint64_t end) {
+  // r spans the whole buffer; every range is checked against the container end.
+  if (!range_fits(e, entry_fixed_header_size, end))
+    throw parse_error(e, fmt::format("entry header at 0x{:x} is cut off by the end of its container", e));
+  fatbin_entry out;
+  out.offset = e;
+  out.raw_kind = r.read<std::uint16_t>(e + 0x00);
+  out.header_size = r.read<std::uint32_t>(e + 0x04);
+  out.payload_size = r.read<std::uint64_t>(e + 0x08);
+  const auto compressed = r.read<std::uint32_t>(e + 0x10);
+  const auto options_offset = r.read<std::uint32_t>(e + 0x14);
+  const auto version_minor = r.read<std::uint16_t>(e + 0x18);
+  const auto version_major = r.read<std::uint16_t>(e + 0x1A);
+  out.raw_arch = r.read<std::uint32_t>(e + 0x1C);
+  const auto ident_offset = r.read<std::uint32_t>(e + 0x20);
+  out.flags = r.read<std::uint64_t>(e + 0x28);
+  const auto uncompressed = r.read<std::uint64_t>(e + 0x38);
+
+  if (out.header_size < entry_fixed_header_size || out.header_size % 8 != 0)
+    throw parse_error(e, fmt::format("entry at 0x{:x} has an invalid header size {}", e, out.header_size));
+  std::uint64_t payload_begin = 0, payload_end = 0;
+  if (!checked_add(e, out.header_size, payload_begin) || !checked_add(payload_begin, out.payload_size, payload_end) ||
+      payload_end > end)
+    throw parse_error(e, fmt::format("entry at 0x{:x} ({} header + {} payload bytes) extends past the end of its "
+                                     "container",
+                                     e, out.header_size, out.payload_size));
+  if (options_offset != 0 && (options_offset < entry_fixed_header_size || options_offset > out.header_size - 8))
+    throw parse_error(e, fmt::format("entry at 0x{:x}: option descriptor offset {} lies outside its header", e,
+                                     options_offset));
+  if (ident_offset != 0 && (ident_offset < entry_fixed_header_size || ident_offset >= out.header_size))
+    throw parse_error(e, fmt::format("entry at 0x{:x}: identifier offset {} lies outside its header", e,
+                                     ident_offset));
+
+  switch (out.raw_kind) {
+    case 1: out.kind = entry_kind::ptx; break;
+    case 2: out.kind = entry_kind::sass; break;
+    case 8: out.kind = entry_kind::lto_ir; break;
+    default: out.kind = entry_kind::unknown; break;
+  }
+  // Both variant bits were never seen together; the stricter reading (exactly one device) is the safe one.
+  arch_variant variant = arch_variant::plain;
+  if (out.flags & entry_flags::arch_specific)
+    variant = arch_variant::arch_specific;
+  else if (out.flags & entry_flags::family)
+    variant = arch_variant::family;
+  if (out.raw_arch <= static_cast<std::uint32_t>(INT_MAX)) out.arch = arch_from_sm(static_cast<int>(out.raw_arch), variant);
+  if (out.kind == entry_kind::ptx) out.isa = ptx_isa{version_major, version_minor};
+
+  const bool lz4 = (out.flags & entry_flags::lz4) != 0;
+  const bool zstd = (out.flags & entry_flags::zstd) != 0;
+  if (lz4 && zstd)
+    throw parse_error(e, fmt::format("entry at 0x{:x} claims both LZ4 and zstd compression", e));
+  if (lz4 || zstd) {
+    out.comp = lz4 ? compression::lz4 : compression::zstd;
+    out.compressed_size = compressed;
+    out.uncompressed_size = uncompressed;
+    if (out.compressed_size > out.payload_size)
+      throw parse_error(e, fmt::format("entry at 0x{:x}: compressed size {} exceeds its payload size {}", e,
+                                       out.compressed_size, out.payload_size));
+  }
+  return out;
+}
+
+}  // namespace
+
+fatbin_container parse_container(std::span<const std::byte> data, std::uint64_t offset, std::uint64_t limit) {
+  const byte_reader r(data);
+  limit = std::min<std::uint64_t>(limit, data.size());
+  if (!is_container_header(data, offset) || offset + container_header_size > limit)
+    throw parse_error(offset, fmt::format("no valid fatbin container header at 0x{:x}", offset));
+  const auto fat_size = r.read<std::uint64_t>(offset + 8);
+  const std::uint64_t first = offset + container_header_size;
+  std::uint64_t end = 0;
+  if (!checked_add(first, fat_size, end) || end > limit)
+    throw parse_error(offset, fmt::format("fatbin container at 0x{:x} declares {} bytes of entries but only {} "
+                                          "remain (truncated?)",
+                                          offset, fat_size, limit - first));
+  fatbin_container out;
+  out.offset = offset;
+  out.size = end - offset;
+  // Each entry advances by at least 64 bytes (checked in parse_entry), so the loop is bounded.
+  for (std::uint64_t e = first; e < end;) {
+    fatbin_entry entry = parse_entry(r, e, end);
+    e = entry.payload_offset() + entry.payload_size;
+    out.entries.push_back(entry);
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> find_magic(std::span<const std::byte> data, std::uint64_t from, std::uint64_t to) {
+  to = std::min<std::uint64_t>(to, data.size());
+  if (from >= to || to - from < 4) return std::nullopt;
+  static constexpr unsigned char needle[4] = {0x50, 0xED, 0x55, 0xBA};
+  const auto* base = reinterpret_cast<const unsigned char*>(data.data());
+  const void* hit = ::memmem(base + from, to - from, needle, sizeof needle);
+  if (!hit) return std::nullopt;
+  return static_cast<std::uint64_t>(static_cast<const unsigned char*>(hit) - base);
+}
+
+std::vector<std::byte> entry_payload(std::span<const std::byte> data, const fatbin_entry& entry) {
+  const byte_reader r(data);
+  const byte_reader payload = r.sub(entry.payload_offset(), entry.payload_size, "entry payload");
+  const auto* src = reinterpret_cast<const char*>(payload.bytes().data());
+  std::vector<std::byte> out;
+  if (entry.comp == compression::none) {
+    std::size_t n = payload.size();
+    if (entry.kind == entry_kind::ptx) {
+      if (const void* nul = std::memchr(src, 0, n)) n = static_cast<std::size_t>(static_cast<const char*>(nul) - src);
+    }
+    out.assign(payload.bytes().begin(), payload.bytes().begin() + static_cast<std::ptrdiff_t>(n));
+    return out;
+  }
+  if (entry.uncompressed_size > max_decompressed_size)
+    throw parse_error(entry.offset, fmt::format("entry at 0x{:x} claims {} uncompressed bytes (implausible)",
+                                                entry.offset, entry.uncompressed_size));
+  out.resize(entry.uncompressed_size);
+  if (entry.comp == compression::lz4) {
+    if (entry.compressed_size > static_cast<std::uint64_t>(INT_MAX))
+      throw parse_error(entry.offset, fmt::format("entry at 0x{:x}: LZ4 block too large", entry.offset));
+    const int n = LZ4_decompress_safe(src, reinterpret_cast<char*>(out.data()), static_cast<int>(entry.compressed_size),
+                                      static_cast<int>(out.size()));
+    if (n < 0 || static_cast<std::uint64_t>(n) != entry.uncompressed_size)
+      throw parse_error(entry.offset, fmt::format("entry at 0x{:x}: LZ4 data is corrupt", entry.offset));
+  } else {
+    const std::size_t n = ZSTD_decompress(out.data(), out.size(), src, entry.compressed_size);
+    if (ZSTD_isError(n) || n != entry.uncompressed_size)
+      throw parse_error(entry.offset, fmt::format("entry at 0x{:x}: zstd data is corrupt ({})", entry.offset,
+                                                  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+  }
+  if (entry.kind == entry_kind::ptx) {
+    const auto nul = std::find(out.begin(), out.end(), std::byte{0});
+    out.erase(nul, out.end());
+  }
+  return out;
+}
+
+}  // namespace sm121probe::binscan

@@ -1,0 +1,563 @@
+#include "sm121probe/binscan/scan.hpp"
+
+#include "sm121probe/binscan/archive.hpp"
+#include "sm121probe/binscan/elf.hpp"
+#include "sm121probe/binscan/mapped_file.hpp"
+#include "sm121probe/binscan/ptx.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace sm121probe::binscan {
+
+std::string_view to_string(verdict v) {
+  switch (v) {
+    case verdict::native: return "native";
+    case verdict::fallback: return "fallback";
+    case verdict::failing: return "failing";
+    case verdict::no_gpu_code: return "no-gpu-code";
+    case verdict::error: return "error";
+  }
+  return "error";
+}
+
+int listing_rank(verdict v) {
+  switch (v) {
+    case verdict::failing: return 0;
+    case verdict::error: return 1;
+    case verdict::fallback: return 2;
+    case verdict::native: return 3;
+    case verdict::no_gpu_code: return 4;
+  }
+  return 5;
+}
+
+std::string_view to_string(module_class c) {
+  switch (c) {
+    case module_class::native: return "native";
+    case module_class::jit: return "jit";
+    case module_class::other: return "other";
+    case module_class::empty: return "empty";
+    case module_class::lto_only: return "lto_only";
+    case module_class::link_input: return "link_input";
+  }
+  return "other";
+}
+
+std::string_view to_string(file_format f) {
+  switch (f) {
+    case file_format::elf: return "elf";
+    case file_format::archive: return "archive";
+    case file_format::cubin: return "cubin";
+    case file_format::fatbin: return "fatbin";
+    case file_format::ptx: return "ptx";
+    case file_format::raw: return "raw";
+    case file_format::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+void module_counts::add(module_class c) {
+  switch (c) {
+    case module_class::native: ++native; break;
+    case module_class::jit: ++jit; break;
+    case module_class::other: ++other; break;
+    case module_class::empty: ++empty; break;
+    case module_class::lto_only: ++lto_only; break;
+    case module_class::link_input: ++link_input; break;
+  }
+}
+
+module_counts& module_counts::operator+=(const module_counts& o) {
+  native += o.native;
+  jit += o.jit;
+  other += o.other;
+  empty += o.empty;
+  lto_only += o.lto_only;
+  link_input += o.link_input;
+  return *this;
+}
+
+namespace {
+
+bool ends_with_ci(std::string_view s, std::string_view suffix_) {
+  if (s.size() < suffix_.size()) return false;
+  s = s.substr(s.size() - suffix_.size());
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != suffix_[i]) return false;
+  return true;
+}
+
+std::uint32_t first_u32(std::span<const std::byte> data) { return byte_reader(data).read_or<std::uint32_t>(0, 0); }
+
+/// A labelled part of the file: an ELF section (possibly inside an archive member) or a member.
+struct region {
+  std::uint64_t begin = 0, end = 0;
+  std::string label;
+  bool executable = false;
+  bool link_input = false;  ///< __nv_relfatbin of a linked executable / shared object
+};
+
+/// Where containers may be and what to call the places.
+struct layout {
+  std::vector<region> regions;  ///< sorted by begin
+  const region* locate(std::uint64_t off) const {
+    auto it = std::upper_bound(regions.begin(), regions.end(), off,
+                               [](std::uint64_t o, const region& r) { return o < r.begin; });
+    // Sections do not overlap in sane files; a short look-back covers the odd exception.
+    for (int steps = 0; it != regions.begin() && steps < 16; ++steps) {
+      --it;
+      if (off < it->end) return &*it;
+    }
+    return nullptr;
+  }
+  /// The parts of [0, size) that are not executable code, where the magic is searched.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> search_ranges(std::uint64_t size) const {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> exec;
+    for (const auto& r : regions)
+      if (r.executable && r.end > r.begin) exec.emplace_back(r.begin, r.end);
+    std::sort(exec.begin(), exec.end());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+    std::uint64_t pos = 0;
+    for (const auto& [b, e] : exec) {
+      if (b > pos) out.emplace_back(pos, b);
+      pos = std::max(pos, e);
+    }
+    if (pos < size) out.emplace_back(pos, size);
+    return out;
+  }
+};
+
+void add_elf_sections(layout& lay, const elf_file& elf, std::uint64_t base, const std::string& prefix,
+                      bool linked) {
+  for (const auto& s : elf.sections) {
+    if (s.size == 0) continue;
+    region r;
+    r.begin = base + s.offset;
+    r.end = r.begin + s.size;
+    r.label = prefix + s.name;
+    r.executable = s.executable();
+    r.link_input = linked && s.name == "__nv_relfatbin";
+    lay.regions.push_back(std::move(r));
+  }
+}
+
+std::string sorted_join(std::vector<const fatbin_entry*> entries) {
+  std::sort(entries.begin(), entries.end(), [](const fatbin_entry* a, const fatbin_entry* b) {
+    if (a->arch && b->arch) return *a->arch < *b->arch;
+    return a->raw_arch < b->raw_arch;
+  });
+  std::vector<std::string> names;
+  for (const auto* e : entries) {
+    auto n = e->name();
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+/// Scans one file's bytes; the state of one scan_bytes call.
+class file_scanner {
+ public:
+  file_scanner(std::span<const std::byte> data, std::string_view name, const scan_target& target)
+      : m_data(data), m_name(name), m_target(target), m_device(target.device.base()) {
+    m_result.path = std::string(name);
+    m_result.size_bytes = data.size();
+  }
+
+  file_result run() {
+    try {
+      detect_and_collect();
+      classify();
+      decide();
+    } catch (const parse_error& e) {
+      m_result.result = verdict::error;
+      m_result.reason = e.what();
+    }
+    fill_image_lists();
+    for (const auto& c : m_result.containers) m_result.counts.add(c.cls);
+    return std::move(m_result);
+  }
+
+ private:
+  // ---- format detection and container discovery --------------------------------
+  void detect_and_collect() {
+    if (m_data.empty()) throw parse_error(0, "empty file");
+    if (has_elf_magic(m_data)) {
+      auto elf = elf_file::try_open(m_data);
+      if (elf->machine == em_cuda) return collect_cubin();
+      m_result.format = file_format::elf;
+      layout lay;
+      add_elf_sections(lay, *elf, 0, "", elf->type == et_exec || elf->type == et_dyn);
+      std::sort(lay.regions.begin(), lay.regions.end(), [](const region& a, const region& b) { return a.begin < b.begin; });
+      return search(lay);
+    }
+    if (has_archive_magic(m_data)) {
+      m_result.format = file_format::archive;
+      return collect_archive();
+    }
+    const auto magic = first_u32(m_data);
+    if (magic == fatbin_magic) {
+      m_result.format = file_format::fatbin;
+      if (!is_container_header(m_data, 0)) {
+        const byte_reader r(m_data);
+        throw parse_error(0, fmt::format("fatbin header at offset 0 is not supported (version {}, header size {}; "
+                                         "expected 1 and 16)",
+                                         r.read_or<std::uint16_t>(4, 0), r.read_or<std::uint16_t>(6, 0)));
+      }
+      return search(layout{});
+    }
+    if (magic == legacy_fatbin_magic) {
+      m_result.format = file_format::fatbin;
+      throw parse_error(0, "legacy fat-binary format (magic 0x1ee55a01) is not supported");
+    }
+    const std::string_view text(reinterpret_cast<const char*>(m_data.data()), m_data.size());
+    if (ends_with_ci(m_name, ".ptx") || looks_like_ptx(text.substr(0, 4096))) {
+      m_result.format = file_format::ptx;
+      return collect_ptx(text);
+    }
+    // Anything else: a raw dump may still hold containers (e.g. an extracted section).
+    m_result.format = file_format::raw;
+    search(layout{});
+    if (m_result.containers.empty()) {
+      m_result.format = file_format::unknown;
+      throw parse_error(0, "not an ELF file, static archive, cubin, fatbin or PTX text");
+    }
+  }
+
+  void collect_archive() {
+    const auto members = try_list_archive(m_data);
+    layout lay;
+    for (const auto& m : *members) {
+      if (m.special) continue;
+      const auto member_bytes = m_data.subspan(m.offset, m.size);
+      std::optional<elf_file> elf;
+      try {
+        elf = elf_file::try_open(member_bytes);
+      } catch (const parse_error& e) {
+        throw parse_error(m.offset + e.offset, fmt::format("archive member {}: {}", m.name, e.what()));
+      }
+      if (elf) {
+        add_elf_sections(lay, *elf, m.offset, m.name + ":", false);
+      } else {
+        lay.regions.push_back(region{m.offset, m.offset + m.size, m.name, false, false});
+      }
+    }
+    std::sort(lay.regions.begin(), lay.regions.end(), [](const region& a, const region& b) { return a.begin < b.begin; });
+    search(lay);
+  }
+
+  void search(const layout& lay) {
+    for (const auto& [begin, end] : lay.search_ranges(m_data.size())) {
+      std::uint64_t pos = begin;
+      while (auto hit = find_magic(m_data, pos, end)) {
+        if (!is_container_header(m_data, *hit)) {
+          pos = *hit + 1;
+          continue;
+        }
+        const region* where = lay.locate(*hit);
+        const std::uint64_t limit = where ? where->end : m_data.size();
+        container_record rec;
+        try {
+          rec.container = parse_container(m_data, *hit, limit);
+        } catch (const parse_error& e) {
+          if (where && !where->label.empty())
+            throw parse_error(e.offset, fmt::format("{} (in {})", e.what(), where->label));
+          throw;
+        }
+        if (where) rec.section = where->label;
+        rec.cls = where && where->link_input ? module_class::link_input : module_class::other;
+        pos = rec.container.end();
+        m_result.containers.push_back(std::move(rec));
+      }
+    }
+  }
+
+  void collect_cubin() {
+    m_result.format = file_format::cubin;
+    const cubin_info info = describe_cubin(m_data);
+    fatbin_entry e;
+    e.kind = entry_kind::sass;
+    e.raw_kind = 2;
+    e.raw_arch = info.arch ? static_cast<std::uint32_t>(info.arch->sm()) : 0;
+    e.arch = info.arch;
+    e.payload_size = m_data.size();
+    add_synthetic(e, info.has_kernels);
+  }
+
+  void collect_ptx(std::string_view text) {
+    const auto nul = text.find('\0');
+    if (nul != std::string_view::npos) text = text.substr(0, nul);
+    const auto header = parse_ptx_header(text);
+    if (!header) throw parse_error(0, "PTX text without a valid .version and .target directive");
+    fatbin_entry e;
+    e.kind = entry_kind::ptx;
+    e.raw_kind = 1;
+    e.arch = header->target;
+    e.raw_arch = static_cast<std::uint32_t>(header->target.sm());
+    e.isa = header->isa;
+    e.payload_size = m_data.size();
+    add_synthetic(e, header->has_entry);
+  }
+
+  // A bare cubin or PTX file is treated as a container with one image.
+  void add_synthetic(const fatbin_entry& e, bool has_code) {
+    container_record rec;
+    rec.container.size = m_data.size();
+    rec.container.entries.push_back(e);
+    m_result.containers.push_back(std::move(rec));
+    m_synthetic_has_code = has_code;
+  }
+
+  // ---- classification -------------------------------------------------------------
+  [[nodiscard]] bool sass_ok(const fatbin_entry& e) const {
+    return e.kind == entry_kind::sass && e.arch && sass_runs_on(*e.arch, m_device).ok;
+  }
+  [[nodiscard]] bool ptx_ok(const fatbin_entry& e) const {
+    return e.kind == entry_kind::ptx && e.arch && e.isa && ptx_jits_on(*e.arch, m_device).ok &&
+           ptx_isa_accepted(*e.isa, m_target.driver).ok;
+  }
+
+  [[nodiscard]] module_class classify_one(const fatbin_container& c) const {
+    if (c.entries.empty()) return module_class::empty;
+    if (std::any_of(c.entries.begin(), c.entries.end(), [this](const auto& e) { return sass_ok(e); }))
+      return module_class::native;
+    if (std::any_of(c.entries.begin(), c.entries.end(), [this](const auto& e) { return ptx_ok(e); }))
+      return module_class::jit;
+    if (std::all_of(c.entries.begin(), c.entries.end(), [](const auto& e) { return e.kind == entry_kind::lto_ir; }))
+      return module_class::lto_only;
+    return module_class::other;
+  }
+
+  void classify() {
+    for (auto& rec : m_result.containers)
+      if (rec.cls != module_class::link_input) rec.cls = classify_one(rec.container);
+  }
+
+  /// Does this image hold a kernel? Looks inside the payload (decompressing it);
+  /// only called when a file would otherwise be fallback or failing.
+  [[nodiscard]] bool has_code(const fatbin_entry& e) const {
+    if (m_synthetic_has_code) return *m_synthetic_has_code;
+    if (e.kind != entry_kind::sass && e.kind != entry_kind::ptx) return true;  // cannot tell: assume code
+    const auto payload = entry_payload(m_data, e);
+    if (e.kind == entry_kind::ptx)
+      return ptx_has_entry(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
+    try {
+      return describe_cubin(payload).has_kernels;
+    } catch (const parse_error& err) {
+      throw parse_error(e.offset, fmt::format("cubin in entry at 0x{:x} is corrupt: {}", e.offset, err.what()));
+    }
+  }
+
+  /// True when no image of the container holds a kernel (only images of `kinds` looked at).
+  [[nodiscard]] bool is_stub(const fatbin_container& c) const {
+    return std::none_of(c.entries.begin(), c.entries.end(), [this](const auto& e) { return has_code(e); });
+  }
+
+  [[nodiscard]] std::size_t count(module_class cls) const {
+    return static_cast<std::size_t>(std::count_if(m_result.containers.begin(), m_result.containers.end(),
+                                                  [cls](const auto& r) { return r.cls == cls; }));
+  }
+
+  void decide() {
+    if (count(module_class::native) > 0) return set_native();
+    if (count(module_class::jit) > 0) {
+      // A PTX-only module can be a stub too (host-only translation units get an
+      // entry-less PTX); stop at the first one with a kernel.
+      for (auto& rec : m_result.containers) {
+        if (rec.cls != module_class::jit) continue;
+        for (const auto& e : rec.container.entries)
+          if (ptx_ok(e) && has_code(e)) return set_fallback();
+      }
+      for (auto& rec : m_result.containers)
+        if (rec.cls == module_class::jit) mark_stub(rec);
+    }
+    for (auto& rec : m_result.containers)
+      if (rec.cls == module_class::other && is_stub(rec.container)) mark_stub(rec);
+    if (count(module_class::other) > 0 || count(module_class::lto_only) > 0) return set_failing();
+    set_no_gpu_code();
+  }
+
+  static void mark_stub(container_record& rec) {
+    rec.cls = module_class::empty;
+    rec.stub = true;
+  }
+
+  [[nodiscard]] std::string device_name() const { return sass_name(m_device); }
+
+  std::vector<const fatbin_entry*> images(entry_kind kind, std::initializer_list<module_class> classes) const {
+    std::vector<const fatbin_entry*> out;
+    for (const auto& rec : m_result.containers) {
+      if (std::find(classes.begin(), classes.end(), rec.cls) == classes.end() || rec.stub) continue;
+      for (const auto& e : rec.container.entries)
+        if (e.kind == kind) out.push_back(&e);
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::string partial_note() const {
+    const std::size_t loadable = m_result.containers.size() - count(module_class::link_input);
+    if (loadable <= 1) return {};
+    const std::size_t jit = count(module_class::jit), other = count(module_class::other);
+    if (jit == 0 && other == 0) return {};
+    std::string note = fmt::format("; of {} modules {} load natively", loadable, count(module_class::native));
+    if (jit) note += fmt::format(", {} only through PTX JIT", jit);
+    if (other) note += fmt::format(", {} carry nothing for {}", other, device_name());
+    return note;
+  }
+
+  void set_native() {
+    m_result.result = verdict::native;
+    std::vector<const fatbin_entry*> ok;
+    for (const auto* e : images(entry_kind::sass, {module_class::native}))
+      if (sass_ok(*e)) ok.push_back(e);
+    m_result.reason = fmt::format("{} SASS loads on {}{}", sorted_join(ok), cc_string(m_device), partial_note());
+  }
+
+  void set_fallback() {
+    m_result.result = verdict::fallback;
+    const fatbin_entry* best = nullptr;
+    for (const auto* e : images(entry_kind::ptx, {module_class::jit}))
+      if (ptx_ok(*e) && (!best || *best->arch < *e->arch)) best = e;
+    const auto sass = images(entry_kind::sass, {module_class::jit, module_class::other});
+    const std::string no_sass = sass.empty() ? fmt::format("no SASS for {}", device_name())
+                                             : fmt::format("no SASS for {} (SASS for {} only)", device_name(),
+                                                           sorted_join(sass));
+    m_result.reason = fmt::format("{}; the driver JIT-compiles PTX {} (ISA {}) at first use{}", no_sass,
+                                  best->name(), to_string(*best->isa), partial_note());
+  }
+
+  void set_failing() {
+    m_result.result = verdict::failing;
+    std::vector<std::string> parts;
+    const auto sass = images(entry_kind::sass, {module_class::other, module_class::lto_only});
+    if (sass.empty()) {
+      parts.push_back("no SASS");
+    } else {
+      // Why same-major images do not load is not obvious (a/f, minor too high): say it.
+      std::vector<std::string> notes;
+      for (const auto* e : sass) {
+        if (!e->arch || e->arch->major != m_device.major) continue;
+        auto why = sass_runs_on(*e->arch, m_device).reason;
+        if (!why.empty() && std::find(notes.begin(), notes.end(), why) == notes.end()) notes.push_back(why);
+      }
+      parts.push_back(fmt::format("SASS for {} only{}", sorted_join(sass),
+                                  notes.empty() ? "" : fmt::format(" ({})", fmt::join(notes, "; "))));
+    }
+    const auto ptx = images(entry_kind::ptx, {module_class::other, module_class::lto_only});
+    std::vector<std::string> ptx_reasons;
+    for (const auto* e : ptx) {
+      std::string why;
+      if (!e->arch || !e->isa) {
+        why = fmt::format("PTX {} has an unknown architecture", e->name());
+      } else if (auto jit = ptx_jits_on(*e->arch, m_device); !jit.ok) {
+        why = jit.reason;
+      } else if (!ptx_isa_accepted(*e->isa, m_target.driver).ok) {
+        const auto limit = max_ptx_isa_for(m_target.driver);
+        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts ≤ {}", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver), to_string(limit->isa))
+                    : fmt::format("PTX {} needs PTX ISA {}; driver CUDA {} is too old to tell", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver));
+      }
+      if (!why.empty() && std::find(ptx_reasons.begin(), ptx_reasons.end(), why) == ptx_reasons.end())
+        ptx_reasons.push_back(std::move(why));
+    }
+    if (ptx.empty()) {
+      // PTX that only sits in __nv_relfatbin of a linked file is never JIT-compiled at load time.
+      const auto link_ptx = images(entry_kind::ptx, {module_class::link_input});
+      parts.push_back(link_ptx.empty()
+                          ? std::string("no PTX to JIT-compile")
+                          : fmt::format("PTX {} only as relocatable link input in __nv_relfatbin (not used at load "
+                                        "time)",
+                                        sorted_join(link_ptx)));
+    } else {
+      parts.insert(parts.end(), ptx_reasons.begin(), ptx_reasons.end());
+    }
+    const auto lto = images(entry_kind::lto_ir, {module_class::other, module_class::lto_only});
+    if (!lto.empty())
+      parts.push_back(fmt::format("LTO-IR {} is not loadable by the driver (needs nvJitLink)", sorted_join(lto)));
+    const auto unknown = images(entry_kind::unknown, {module_class::other, module_class::lto_only});
+    if (!unknown.empty()) parts.push_back(fmt::format("images of unknown kind: {}", sorted_join(unknown)));
+    m_result.reason = fmt::format("{}", fmt::join(parts, "; "));
+  }
+
+  void set_no_gpu_code() {
+    m_result.result = verdict::no_gpu_code;
+    std::vector<const fatbin_entry*> stub_images;
+    for (const auto& rec : m_result.containers)
+      if (rec.stub)
+        for (const auto& e : rec.container.entries) stub_images.push_back(&e);
+    if (!stub_images.empty()) {
+      m_result.reason = fmt::format("only kernel-less stub images ({}); nothing to run", sorted_join(stub_images));
+    } else if (count(module_class::link_input) > 0) {
+      m_result.reason = "only relocatable device code in __nv_relfatbin (link input, never loaded)";
+    } else if (!m_result.containers.empty()) {
+      m_result.reason = "only empty fatbin containers";
+    } else {
+      m_result.reason = "no fatbin container";
+    }
+  }
+
+  void fill_image_lists() {
+    std::set<std::pair<gpu_arch, std::string>> sass, lto;
+    std::set<std::tuple<gpu_arch, ptx_isa, std::string>> ptx;
+    bool zstd_used = false;
+    for (const auto& rec : m_result.containers) {
+      if (rec.cls == module_class::link_input) continue;
+      for (const auto& e : rec.container.entries) {
+        const gpu_arch key = e.arch.value_or(gpu_arch{});
+        if (e.kind == entry_kind::sass) sass.emplace(key, e.name());
+        if (e.kind == entry_kind::lto_ir) lto.emplace(key, e.name());
+        if (e.kind == entry_kind::ptx) ptx.emplace(key, e.isa.value_or(ptx_isa{}), e.name());
+        if (e.comp == compression::zstd && (rec.cls == module_class::native || rec.cls == module_class::jit))
+          zstd_used = true;
+      }
+    }
+    for (const auto& [k, n] : sass) m_result.sass.push_back(n);
+    for (const auto& [k, n] : lto) m_result.lto_ir.push_back(n);
+    for (const auto& [k, isa, n] : ptx) m_result.ptx.push_back({n, to_string(isa)});
+    if (zstd_used && m_target.driver < cuda_version{12, 4})
+      m_result.warnings.push_back(fmt::format("images are zstd-compressed; a driver for CUDA {} cannot decompress them "
+                                              "(zstd fatbins need CUDA 12.4 or newer)",
+                                              to_string(m_target.driver)));
+  }
+
+  std::span<const std::byte> m_data;
+  std::string_view m_name;
+  scan_target m_target;
+  gpu_arch m_device;
+  file_result m_result;
+  std::optional<bool> m_synthetic_has_code;
+};
+
+}  // namespace
+
+file_result scan_bytes(std::span<const std::byte> data, std::string_view name, const scan_target& target) {
+  return file_scanner(data, name, target).run();
+}
+
+file_result scan_file(const std::string& path, const scan_target& target) {
+  mapped_file file;
+  try {
+    file = mapped_file::open(path);
+  } catch (const mapped_file::open_error& e) {
+    file_result r;
+    r.path = path;
+    r.result = verdict::error;
+    r.reason = e.what();
+    return r;
+  }
+  return scan_bytes(file.bytes(), path, target);
+}
+
+bool worth_scanning(std::string_view file_name, std::span<const std::byte> head) {
+  if (has_elf_magic(head) || has_archive_magic(head)) return true;
+  const auto magic = first_u32(head);
+  if (magic == fatbin_magic || magic == legacy_fatbin_magic) return true;
+  return ends_with_ci(file_name, ".cubin") || ends_with_ci(file_name, ".fatbin") || ends_with_ci(file_name, ".ptx");
+}
+
+}  // namespace sm121probe::binscan
