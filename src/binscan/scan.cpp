@@ -147,9 +147,14 @@ void add_elf_sections(layout& lay, const elf_file& elf, std::uint64_t base, cons
 }
 
 std::string sorted_join(std::vector<const fatbin_entry*> entries) {
-  std::sort(entries.begin(), entries.end(), [](const fatbin_entry* a, const fatbin_entry* b) {
-    if (a->arch && b->arch) return *a->arch < *b->arch;
-    return a->raw_arch < b->raw_arch;
+  // By architecture, then SASS before PTX before LTO-IR, so lists read the same every time.
+  const auto kind_rank = [](entry_kind k) {
+    return k == entry_kind::sass ? 0 : k == entry_kind::ptx ? 1 : k == entry_kind::lto_ir ? 2 : 3;
+  };
+  std::sort(entries.begin(), entries.end(), [&](const fatbin_entry* a, const fatbin_entry* b) {
+    const auto ka = std::make_tuple(a->arch.value_or(gpu_arch{}), a->raw_arch, kind_rank(a->kind));
+    const auto kb = std::make_tuple(b->arch.value_or(gpu_arch{}), b->raw_arch, kind_rank(b->kind));
+    return ka < kb;
   });
   std::vector<std::string> names;
   for (const auto* e : entries) {
