@@ -109,7 +109,7 @@ int run_command(const run_flags& f, context& ctx) {
     report::render_text(rep, ctx.out, {ctx.out_is_tty && !f.no_color});
     if (!f.quiet) ctx.err << diag_prefix << "report written to " << f.output << '\n';
   }
-  return report::has_failures(rep) ? static_cast<int>(exit_status::failing) : static_cast<int>(exit_status::ok);
+  return report::run_failed(rep) ? static_cast<int>(exit_status::failing) : static_cast<int>(exit_status::ok);
 }
 
 }  // namespace

@@ -88,8 +88,41 @@ summary summarize(const std::vector<probe_result>& probes) {
       case verdict::failing: ++s.failing; break;
       case verdict::skipped: ++s.skipped; break;
     }
+    if (!p.as_expected) ++s.unexpected;
+    if (p.worse_than_expected) ++s.worse_than_expected;
+    if (p.baseline && !p.baseline->ok) ++s.baseline_deviations;
   }
   return s;
+}
+
+int verdict_rank(verdict v) {
+  switch (v) {
+    case verdict::failing: return 0;
+    case verdict::fallback: return 1;
+    case verdict::native: return 2;
+    case verdict::skipped: return -1;
+  }
+  return -1;
+}
+
+void apply_expectation(probe_result& p) {
+  if (p.expectation != expectation_kind::verdict) {
+    p.as_expected = p.result != verdict::failing;
+    p.worse_than_expected = p.result == verdict::failing;
+    return;
+  }
+  p.as_expected = p.result == p.expected;
+  const int got = verdict_rank(p.result), want = verdict_rank(p.expected);
+  p.worse_than_expected = got >= 0 && want >= 0 && got < want;
+}
+
+std::string_view to_string(expectation_kind k) {
+  switch (k) {
+    case expectation_kind::none: return "none";
+    case expectation_kind::unknown: return "unknown";
+    case expectation_kind::verdict: return "verdict";
+  }
+  return "none";
 }
 
 std::string utc_now_iso8601() {

@@ -58,6 +58,19 @@ const json& get_array(const json& j, const char* key, const char* where) {
   return v;
 }
 
+// An optional array of strings (absent or null = empty).
+std::vector<std::string> get_strings(const json& j, const char* key, const char* where) {
+  std::vector<std::string> out;
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array()) throw report_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
+  for (const auto& v : *it) {
+    if (!v.is_string()) throw report_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 template <typename E>
 E get_enum(const json& j, const char* key, const char* where, std::optional<E> (*parse)(std::string_view)) {
   const std::string s = get_string(j, key, where);
@@ -75,6 +88,16 @@ json to_json(const stage_result& s) {
   return j;
 }
 
+json to_json(const sass_summary& s) {
+  json classes = json::object();
+  for (const auto& [k, v] : s.classes) classes[k] = v;
+  return {{"expected_class", s.expected_class},
+          {"expected_found", s.expected_found},
+          {"instructions", s.instructions},
+          {"classes", classes},
+          {"note", str_or_null(s.note)}};
+}
+
 json to_json(const attempt_result& a) {
   json stages = json::array();
   for (const auto& s : a.stages) stages.push_back(to_json(s));
@@ -85,18 +108,34 @@ json to_json(const attempt_result& a) {
           {"max_abs_err", opt(a.max_abs_err)},
           {"max_rel_err", opt(a.max_rel_err)},
           {"mismatches", opt(a.mismatches)},
-          {"notes", a.notes}};
+          {"notes", a.notes},
+          {"warnings", a.warnings},
+          {"emulated", a.emulated},
+          {"sass", a.sass ? to_json(*a.sass) : json(nullptr)}};
 }
 
 json to_json(const probe_result& p) {
   json attempts = json::array();
   for (const auto& a : p.attempts) attempts.push_back(to_json(a));
+  json expected = nullptr;
+  if (p.expectation == expectation_kind::unknown) expected = "unknown";
+  else if (p.expectation == expectation_kind::verdict) expected = to_string(p.expected);
+  json baseline = nullptr;
+  if (p.baseline)
+    baseline = {{"rule", p.baseline->rule}, {"allowed", p.baseline->allowed}, {"ok", p.baseline->ok}};
   return {{"id", p.id},
           {"category", p.category},
           {"description", p.description},
           {"verdict", to_string(p.result)},
           {"evidence", to_string(p.basis)},
           {"reason", str_or_null(p.reason)},
+          {"least_specific_target", str_or_null(p.least_specific_target)},
+          {"see_also", p.see_also},
+          {"expected", expected},
+          {"expected_source", str_or_null(p.expected_source)},
+          {"as_expected", p.as_expected},
+          {"worse_than_expected", p.worse_than_expected},
+          {"baseline", baseline},
           {"attempts", attempts}};
 }
 
@@ -148,7 +187,10 @@ json to_json(const run_report& r) {
            {{"native", r.totals.native},
             {"fallback", r.totals.fallback},
             {"failing", r.totals.failing},
-            {"skipped", r.totals.skipped}}}};
+            {"skipped", r.totals.skipped},
+            {"unexpected", r.totals.unexpected},
+            {"worse_than_expected", r.totals.worse_than_expected},
+            {"baseline_deviations", r.totals.baseline_deviations}}}};
 }
 
 stage_result stage_from_json(const json& j) {
@@ -173,9 +215,24 @@ attempt_result attempt_from_json(const json& j) {
   a.max_abs_err = get_opt_number<double>(j, "max_abs_err", w);
   a.max_rel_err = get_opt_number<double>(j, "max_rel_err", w);
   a.mismatches = get_opt_number<std::uint64_t>(j, "mismatches", w);
-  if (const auto it = j.find("notes"); it != j.end() && it->is_array())
-    for (const auto& n : *it)
-      if (n.is_string()) a.notes.push_back(n.get<std::string>());
+  a.notes = get_strings(j, "notes", w);
+  a.warnings = get_strings(j, "warnings", w);
+  if (const auto it = j.find("emulated"); it != j.end() && !it->is_null()) a.emulated = get_bool(j, "emulated", w);
+  if (const auto it = j.find("sass"); it != j.end() && !it->is_null()) {
+    constexpr const char* sw = "sass";
+    sass_summary ss;
+    ss.expected_class = get_string(*it, "expected_class", sw);
+    ss.expected_found = get_bool(*it, "expected_found", sw);
+    ss.instructions = get_number<int>(*it, "instructions", sw);
+    const json& classes = field(*it, "classes", sw);
+    if (!classes.is_object()) throw report_error("sass: field 'classes' must be an object");
+    for (const auto& [k, v] : classes.items()) {
+      if (!v.is_number_integer()) throw report_error("sass: class counts must be integers");
+      ss.classes[k] = v.get<int>();
+    }
+    ss.note = get_string(*it, "note", sw, true);
+    a.sass = std::move(ss);
+  }
   return a;
 }
 
@@ -230,9 +287,7 @@ run_report report_from_json(const json& j) {
   r.tool.version = get_string(tool, "version", "tool");
   r.tool.git_sha = get_string(tool, "git_sha", "tool");
   r.created = get_string(j, "created", w);
-  if (const auto it = j.find("command_line"); it != j.end() && it->is_array())
-    for (const auto& a : *it)
-      if (a.is_string()) r.command_line.push_back(a.get<std::string>());
+  r.command_line = get_strings(j, "command_line", w);
   r.mode = get_enum(j, "mode", w, parse_run_mode);
   r.target = get_string(j, "target", w);
   const json& host = field(j, "host", w);
@@ -261,6 +316,28 @@ run_report report_from_json(const json& j) {
     p.basis = get_enum(pj, "evidence", pw, parse_evidence);
     p.reason = get_string(pj, "reason", pw, true);
     for (const auto& a : get_array(pj, "attempts", pw)) p.attempts.push_back(attempt_from_json(a));
+    if (pj.contains("least_specific_target"))
+      p.least_specific_target = get_string(pj, "least_specific_target", pw, true);
+    p.see_also = get_strings(pj, "see_also", pw);
+    if (const auto it = pj.find("expected"); it != pj.end() && !it->is_null()) {
+      const std::string e = get_string(pj, "expected", pw);
+      if (e == "unknown") {
+        p.expectation = expectation_kind::unknown;
+      } else {
+        p.expectation = expectation_kind::verdict;
+        p.expected = get_enum(pj, "expected", pw, parse_verdict);
+      }
+    }
+    if (pj.contains("expected_source")) p.expected_source = get_string(pj, "expected_source", pw, true);
+    if (pj.contains("as_expected")) p.as_expected = get_bool(pj, "as_expected", pw);
+    if (pj.contains("worse_than_expected")) p.worse_than_expected = get_bool(pj, "worse_than_expected", pw);
+    if (const auto it = pj.find("baseline"); it != pj.end() && !it->is_null()) {
+      baseline_check b;
+      b.rule = get_string(*it, "rule", "baseline");
+      b.allowed = get_strings(*it, "allowed", "baseline");
+      b.ok = get_bool(*it, "ok", "baseline");
+      p.baseline = std::move(b);
+    }
     r.probes.push_back(std::move(p));
   }
   const json& sum = field(j, "summary", w);
@@ -268,6 +345,9 @@ run_report report_from_json(const json& j) {
   r.totals.fallback = get_number<int>(sum, "fallback", "summary");
   r.totals.failing = get_number<int>(sum, "failing", "summary");
   r.totals.skipped = get_number<int>(sum, "skipped", "summary");
+  r.totals.unexpected = get_opt_number<int>(sum, "unexpected", "summary").value_or(0);
+  r.totals.worse_than_expected = get_opt_number<int>(sum, "worse_than_expected", "summary").value_or(0);
+  r.totals.baseline_deviations = get_opt_number<int>(sum, "baseline_deviations", "summary").value_or(0);
   return r;
 }
 

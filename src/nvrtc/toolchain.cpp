@@ -298,6 +298,25 @@ std::string tidy_diagnostic(std::string_view line) {
   return out;
 }
 
+std::vector<std::string> extract_warnings(std::string_view log) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < log.size()) {
+    const auto nl = log.find('\n', pos);
+    const std::string_view line = log.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string lower(line);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower.find("warning") != std::string::npos || lower.find("advisory") != std::string::npos ||
+        lower.find("performance") != std::string::npos) {
+      std::string t = tidy_diagnostic(line);
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+    }
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return out;
+}
+
 std::string first_error_line(std::string_view log) {
   std::string first_nonempty;
   std::size_t pos = 0;

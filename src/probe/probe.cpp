@@ -84,6 +84,22 @@ double read_element(const std::vector<std::byte>& data, elem_type t, std::size_t
   return 0.0;
 }
 
+void write_element(std::vector<std::byte>& data, elem_type t, std::size_t i, double value) {
+  std::byte* p = data.data() + i * elem_size(t);
+  const auto put = [p](const auto v) { std::memcpy(p, &v, sizeof v); };
+  switch (t) {
+    case elem_type::f32: put(static_cast<float>(value)); break;
+    case elem_type::f64: put(value); break;
+    case elem_type::f16: put(float_to_half(static_cast<float>(value))); break;
+    case elem_type::bf16: put(float_to_bf16(static_cast<float>(value))); break;
+    case elem_type::s32: put(static_cast<std::int32_t>(value)); break;
+    case elem_type::u32: put(static_cast<std::uint32_t>(value)); break;
+    case elem_type::u16: put(static_cast<std::uint16_t>(value)); break;
+    case elem_type::s8: put(static_cast<std::int8_t>(value)); break;
+    case elem_type::u8: put(static_cast<std::uint8_t>(value)); break;
+  }
+}
+
 verify_outcome compare(const std::vector<std::byte>& got, const expectation& e) {
   verify_outcome o;
   const std::size_t have = got.size() / elem_size(e.type);

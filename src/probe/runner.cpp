@@ -1,6 +1,7 @@
 #include "sm121probe/probe/runner.hpp"
 
 #include "sm121probe/kernels.hpp"
+#include "sm121probe/probe/expectations.hpp"
 #include "sm121probe/probe/registry.hpp"
 #include "sm121probe/version.hpp"
 
@@ -94,6 +95,7 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
       ms += res.ms;
       if (res.ok) {
         out.attempt.target = rq.target;
+        out.attempt.warnings = nvrtc::extract_warnings(res.log);
         out.attempt.stages.push_back(make_stage(stage_kind::compile, true, ms, {}, res.log));
         out.image = std::move(res.image);
         break;
@@ -124,6 +126,7 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
     nvrtc::compile_result res = tools.compile(rq);
     out.attempt.stages.push_back(make_stage(stage_kind::compile, res.ok, res.ms, res.status, res.log));
     if (!res.ok) return out;
+    out.attempt.warnings = nvrtc::extract_warnings(res.log);
     if (name->kind == code_kind::ptx) {
       if (offline) {
         const std::string jt = jit_target_for(arch);
@@ -132,6 +135,7 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
         if (!link.log.empty()) log += "\n" + link.log;
         out.attempt.stages.push_back(make_stage(stage_kind::jit_link, link.ok, link.ms, link.status, log));
         if (!link.ok) return out;
+        for (auto& w : nvrtc::extract_warnings(link.log)) out.attempt.warnings.push_back(std::move(w));
         out.image = std::move(link.cubin);
       } else {
         out.image = std::move(res.image);
@@ -165,8 +169,17 @@ classification classify(const std::vector<report::attempt_result>& attempts) {
       failures.push_back(describe_failure(a));
     }
   }
-  if (primary_ok) {
+  if (primary_ok && !primary_ok->emulated) {
     c.result = report::verdict::native;
+    return c;
+  }
+  if (primary_ok) {
+    // It works, but not on the hardware instruction the probe is about.
+    c.result = report::verdict::fallback;
+    c.reason = fmt::format("emulated: {} ({}) compiles, but ptxas replaced the instruction{}", primary_ok->variant,
+                           primary_ok->target,
+                           primary_ok->sass && !primary_ok->sass->note.empty() ? " (" + primary_ok->sass->note + ")"
+                                                                                : std::string());
     return c;
   }
   std::string failed;
@@ -195,6 +208,16 @@ void fill_host_and_tool(report::run_report& r) {
 }
 
 namespace {
+
+// Expectation and cross-references, once the verdict is known.
+void finish_probe(report::probe_result& pr, const probe& p, const gpu_arch& arch) {
+  const expected_verdict e = expected_for(p.id, arch);
+  pr.expectation = e.kind;
+  pr.expected = e.verdict;
+  pr.expected_source = e.source;
+  report::apply_expectation(pr);
+  if (pr.result == report::verdict::failing || pr.result == report::verdict::fallback) pr.see_also = p.see_also;
+}
 
 gpu_arch validate_target(const arch_name& t, const nvrtc::toolchain& tools, const std::vector<int>& archs) {
   if (t.kind != code_kind::sass)
@@ -314,6 +337,7 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
       pr.result = report::verdict::skipped;
       pr.basis = report::evidence::none;
       pr.reason = *skip[i];
+      finish_probe(pr, p, arch);
       r.probes.push_back(std::move(pr));
       continue;
     }
@@ -327,6 +351,15 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     pr.result = c.result;
     pr.reason = c.reason;
     pr.basis = offline ? report::evidence::compile : report::evidence::run;
+    for (std::size_t v = 0; v < p.variants.size(); ++v) {
+      const report::attempt_result& a = pr.attempts[v];
+      if (p.variants[v].target.how == target_spec::kind::device_native && !a.stages.empty() &&
+          a.stages.front().stage == stage_kind::compile && a.stages.front().ok) {
+        pr.least_specific_target = a.target;
+        break;
+      }
+    }
+    finish_probe(pr, p, arch);
     r.probes.push_back(std::move(pr));
   }
   r.totals = report::summarize(r.probes);

@@ -31,8 +31,10 @@ std::string one_line(std::string s, std::size_t max) {
 
 }  // namespace
 
-bool has_failures(const run_report& r) {
-  return std::any_of(r.probes.begin(), r.probes.end(), [](const probe_result& p) { return p.result == verdict::failing; });
+bool run_failed(const run_report& r) {
+  return std::any_of(r.probes.begin(), r.probes.end(), [](const probe_result& p) {
+    return p.worse_than_expected || (p.baseline && !p.baseline->ok);
+  });
 }
 
 void render_text(const run_report& r, std::ostream& os, const text_options& opts) {
@@ -58,14 +60,23 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
 
   std::size_t id_w = 5;
   for (const auto& p : r.probes) id_w = std::max(id_w, p.id.size());
-  os << fmt::format("{:<{}}  {:<8}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", "EVIDENCE", "KEY ERROR");
+  os << fmt::format("{:<{}}  {:<8}  {:<9}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", "EXPECTED", "EVIDENCE", "KEY ERROR");
   for (const auto& p : r.probes) {
     const std::string v = fmt::format("{:<8}", to_string(p.result));
-    os << fmt::format("{:<{}}  {}{}{}  {:<8}  {}\n", p.id, id_w, opts.color ? colour_of(p.result) : "", v,
-                      opts.color ? kReset : "", to_string(p.basis), one_line(p.reason, 100));
+    std::string expected = p.expectation == expectation_kind::verdict   ? std::string(to_string(p.expected))
+                           : p.expectation == expectation_kind::unknown ? "unknown"
+                                                                        : "-";
+    if (p.worse_than_expected) expected += " !";
+    else if (!p.as_expected) expected += " *";
+    os << fmt::format("{:<{}}  {}{}{}  {:<9}  {:<8}  {}\n", p.id, id_w, opts.color ? colour_of(p.result) : "", v,
+                      opts.color ? kReset : "", expected, to_string(p.basis), one_line(p.reason, 100));
   }
   os << fmt::format("\n{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(), r.totals.native,
                     r.totals.fallback, r.totals.failing, r.totals.skipped);
+  if (r.totals.unexpected > 0)
+    os << fmt::format("; {} unexpected ({} worse than expected, marked !)", r.totals.unexpected,
+                      r.totals.worse_than_expected);
+  if (r.totals.baseline_deviations > 0) os << fmt::format("; {} baseline deviation(s)", r.totals.baseline_deviations);
   os << (r.mode == run_mode::offline ? " (offline: compile evidence only)\n" : "\n");
 }
 

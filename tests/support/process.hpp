@@ -121,7 +121,12 @@ struct temp_dir {
   ~temp_dir() { run_process({"rm", "-rf", path}); }
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] std::string operator/(const std::string& name) const { return path + "/" + name; }
+  [[nodiscard]] std::string operator/(const std::string& name) const {
+    std::string out = path;
+    out += '/';
+    out += name;
+    return out;
+  }
 };
 
 }  // namespace sm121probe::testing

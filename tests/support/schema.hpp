@@ -1,14 +1,7 @@
 #pragma once
 // Test helper: validate a JSON document against a JSON Schema file (valijson).
 
-#include "sm121probe/util/io.hpp"
-
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
 
 #include <string>
 
@@ -16,24 +9,6 @@ namespace sm121probe::testing {
 
 /// Returns "" when `doc` validates against the schema at `schema_path`,
 /// otherwise a readable list of the violations.
-inline std::string schema_errors(const nlohmann::json& doc, const std::string& schema_path) {
-  const nlohmann::json schema_doc = nlohmann::json::parse(util::read_file(schema_path));
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
-  parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter doc_adapter(doc);
-  if (validator.validate(schema, doc_adapter, &results)) return {};
-  std::string out;
-  valijson::ValidationResults::Error err;
-  while (results.popError(err)) {
-    std::string where;
-    for (const auto& c : err.context) where += c;
-    out += where + ": " + err.description + "\n";
-  }
-  return out.empty() ? "invalid" : out;
-}
+std::string schema_errors(const nlohmann::json& doc, const std::string& schema_path);
 
 }  // namespace sm121probe::testing

@@ -83,6 +83,10 @@ struct toolchain_load_result {
 /// NVRTC / nvJitLink diagnostics), else the first non-empty line; tidied.
 [[nodiscard]] std::string first_error_line(std::string_view log);
 
+/// Warning and advisory lines of a successful compile (ptxas "warning",
+/// "Advisory", "Potential Performance Loss"), tidied, without duplicates.
+[[nodiscard]] std::vector<std::string> extract_warnings(std::string_view log);
+
 /// Drops ptxas' "ptxas application ptx input, line N; " prefix and the padding
 /// before colons: "error   : Feature ..." -> "error: Feature ...".
 [[nodiscard]] std::string tidy_diagnostic(std::string_view line);

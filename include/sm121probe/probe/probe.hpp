@@ -135,6 +135,8 @@ struct probe {
   std::function<std::optional<std::string>(const exec_facts&)> skip_reason;
   /// Optional: a custom host program; the default is run_standard_program.
   program_fn program;
+  /// Probes that show the path software takes instead when this one fails.
+  std::vector<std::string> see_also;
 };
 
 /// The default program: load, copy the buffers in, launch, synchronize, copy
@@ -183,6 +185,8 @@ class lcg {
 
 /// Reads element `i` of a buffer as a double.
 [[nodiscard]] double read_element(const std::vector<std::byte>& data, elem_type t, std::size_t i);
+/// Writes `value` (rounded / truncated to the type) as element `i`; the buffer must be large enough.
+void write_element(std::vector<std::byte>& data, elem_type t, std::size_t i, double value);
 
 /// Comparison of one output buffer with its expectation.
 struct verify_outcome {

@@ -18,6 +18,7 @@ struct report_error : std::runtime_error {
 };
 
 [[nodiscard]] nlohmann::json to_json(const stage_result& s);
+[[nodiscard]] nlohmann::json to_json(const sass_summary& s);
 [[nodiscard]] nlohmann::json to_json(const attempt_result& a);
 [[nodiscard]] nlohmann::json to_json(const probe_result& p);
 [[nodiscard]] nlohmann::json to_json(const device_info& d);

@@ -55,6 +55,15 @@ struct stage_result {
   bool predicted = false;  ///< offline: outcome predicted from the compatibility rules, not observed
 };
 
+/// What the SASS of a native compile showed (docs/classification.md).
+struct sass_summary {
+  std::string expected_class;          ///< instruction class the probe exercises, e.g. "QMMA"
+  bool expected_found = false;         ///< that class appears in the kernel
+  int instructions = 0;                ///< instructions in the kernel, NOP padding excluded
+  std::map<std::string, int> classes;  ///< recognised instruction classes and their counts
+  std::string note;                    ///< how the verdict was reached, one line
+};
+
 /// One variant of a probe, tried once.
 struct attempt_result {
   std::string variant;      ///< variant label: "native", "sm80-ptx", ...
@@ -65,11 +74,28 @@ struct attempt_result {
   std::optional<double> max_rel_err;  ///< verify stage: largest |got - expected| / |expected|
   std::optional<std::uint64_t> mismatches;  ///< verify stage: elements outside tolerance
   std::vector<std::string> notes;           ///< extra facts (e.g. targets that rejected the code)
+  std::vector<std::string> warnings;        ///< compiler warnings and advisories (ptxas "Advisory: ...")
+  bool emulated = false;                    ///< compiled, but the hardware instruction was replaced by emulation
+  std::optional<sass_summary> sass;         ///< SASS inspection of a native compile
 
   /// Every stage ok and the attempt reached its final stage.
   [[nodiscard]] bool passed() const;
   /// The first failed stage, if any.
   [[nodiscard]] const stage_result* first_failure() const;
+};
+
+/// What was expected of a probe on this architecture (src/probes/expectations.cpp).
+enum class expectation_kind {
+  none,     ///< no expectation for this architecture
+  unknown,  ///< sources conflict: any result is news, a failing one counts as unexpected
+  verdict,  ///< a definite verdict
+};
+
+/// A user baseline rule (--expect FILE) applied to a probe.
+struct baseline_check {
+  std::string rule;                   ///< the pattern of the rule that matched ("mma.*")
+  std::vector<std::string> allowed;   ///< verdicts the rule allows
+  bool ok = true;                     ///< the probe's verdict is among them
 };
 
 /// The result of one probe.
@@ -81,6 +107,17 @@ struct probe_result {
   evidence basis = evidence::none;
   std::string reason;  ///< why the verdict is not native (or why skipped); empty for plain native
   std::vector<attempt_result> attempts;
+  /// Native compiles only: the least specific target that accepted the code
+  /// ("sm_121", "sm_121f" or "sm_121a"); empty when the native variant did not compile.
+  std::string least_specific_target;
+  /// Probes that show the path software takes instead when this one fails (e.g. "mma.*").
+  std::vector<std::string> see_also;
+  expectation_kind expectation = expectation_kind::none;
+  verdict expected = verdict::native;  ///< meaningful when expectation == verdict
+  std::string expected_source;         ///< where the expectation comes from (docs/probes.md)
+  bool as_expected = true;             ///< result equals the expectation (see docs/report.md)
+  bool worse_than_expected = false;    ///< result ranks below the expectation: fails the run
+  std::optional<baseline_check> baseline;
 };
 
 /// Facts about the device (device mode only).
@@ -136,6 +173,9 @@ struct summary {
   int fallback = 0;
   int failing = 0;
   int skipped = 0;
+  int unexpected = 0;           ///< probes whose result differs from the expectation
+  int worse_than_expected = 0;  ///< of those, results worse than expected (exit code 1)
+  int baseline_deviations = 0;  ///< probes breaking a --expect rule (exit code 1)
 };
 
 /// The whole run report.
@@ -154,8 +194,18 @@ struct run_report {
   report::summary totals;
 };
 
-/// Counts verdicts.
+/// Counts verdicts, unexpected results and baseline deviations.
 [[nodiscard]] summary summarize(const std::vector<probe_result>& probes);
+
+/// Order of verdicts for "worse than": failing < fallback < native. Skipped is not ranked.
+[[nodiscard]] int verdict_rank(verdict v);
+
+/// Sets as_expected / worse_than_expected from the result and the expectation:
+/// with a definite expectation, as_expected means equal and worse means a lower
+/// rank; with none or unknown, a failing result is unexpected and worse.
+void apply_expectation(probe_result& p);
+
+[[nodiscard]] std::string_view to_string(expectation_kind k);
 
 /// The current time as UTC ISO-8601 with seconds.
 [[nodiscard]] std::string utc_now_iso8601();

@@ -16,7 +16,8 @@ struct text_options {
 /// and a summary line.
 void render_text(const run_report& r, std::ostream& os, const text_options& opts = {});
 
-/// Exit code policy: does the report contain a failing probe?
-[[nodiscard]] bool has_failures(const run_report& r);
+/// Exit code policy: does the run fail (a result worse than expected, or a
+/// --expect baseline deviation)? An expected `failing` does not fail the run.
+[[nodiscard]] bool run_failed(const run_report& r);
 
 }  // namespace sm121probe::report

@@ -1,0 +1,32 @@
+#pragma once
+/// Expected verdicts per probe and architecture: one table, in
+/// src/probes/expectations.cpp, each row backed by a source cited in
+/// docs/probes.md.
+
+#include "sm121probe/arch.hpp"
+#include "sm121probe/report/model.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm121probe::probe {
+
+/// The architectures the table covers, in column order.
+[[nodiscard]] const std::vector<gpu_arch>& expectation_archs();
+
+struct expected_verdict {
+  report::expectation_kind kind = report::expectation_kind::none;
+  report::verdict verdict = report::verdict::native;
+  std::string source;  ///< short citation, expanded in docs/probes.md
+};
+
+/// The expectation for `probe_id` on a device of `arch` (the variant suffix is
+/// ignored: an sm_121a target is a 12.1 device). `none` when the table has no
+/// entry for the probe or the architecture.
+[[nodiscard]] expected_verdict expected_for(std::string_view probe_id, const gpu_arch& arch);
+
+/// Probe ids that have a row in the table.
+[[nodiscard]] std::vector<std::string> probes_with_expectations();
+
+}  // namespace sm121probe::probe
