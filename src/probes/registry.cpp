@@ -15,6 +15,8 @@ std::span<const probe> all_probes() {
     list.push_back(make_cuda_fma());
     for (auto& p : make_mma_sm80_probes()) list.push_back(std::move(p));
     list.push_back(make_ldmatrix());
+    add_narrow_format_probes(list);
+    add_feature_probes(list);
     return list;
   }();
   return catalog;
