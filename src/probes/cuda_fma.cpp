@@ -9,6 +9,10 @@ probe make_cuda_fma() {
   p.id = "cuda.fma";
   p.category = "sanity";
   p.description = "Plain fused multiply-add kernel: compile, load, launch and verify work at all";
+  p.details =
+      "Launches a trivial kernel (y = a*x + b over 4096 floats) through every stage: NVRTC compile, driver "
+      "load, launch, copy back, comparison with the CPU. If this fails nothing else can work: the toolkit "
+      "cannot target the GPU, or the driver cannot load or run code on it.";
   p.kernel = "kernels/cuda_fma.cu";
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {

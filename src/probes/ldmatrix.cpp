@@ -9,6 +9,10 @@ probe make_ldmatrix() {
   p.id = "ldmatrix";
   p.category = "data-movement";
   p.description = "ldmatrix.sync m8n8.x4 b16, plain and .trans: shared-memory fragment loads of the sm_80 GEMM path";
+  p.details =
+      "Loads four 8x8 16-bit matrices from shared memory into MMA fragments with ldmatrix (plain and "
+      ".trans) and checks every register of every lane. This is how sm_80-path GEMMs (and Triton's fallback "
+      "for sm_12x) feed the tensor cores.";
   p.kernel = "kernels/ldmatrix.cu";
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {

@@ -127,6 +127,9 @@ struct probe {
   std::string id;           ///< stable id: "mma.f16"
   std::string category;     ///< "mma", "sanity", ...
   std::string description;  ///< one line
+  /// A short paragraph for docs/probes.md: what the probe checks and why it
+  /// matters on DGX Spark (plain text, no markup).
+  std::string details;
   std::string kernel;       ///< "kernels/mma_f16.cu"
   std::vector<variant> variants;
   std::function<test_case(const exec_facts&)> make_case;
