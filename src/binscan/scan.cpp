@@ -419,7 +419,10 @@ class file_scanner {
     std::vector<const fatbin_entry*> ok;
     for (const auto* e : images(entry_kind::sass, {module_class::native}))
       if (sass_ok(*e)) ok.push_back(e);
-    m_result.reason = fmt::format("{} SASS loads on {}{}", sorted_join(ok), cc_string(m_device), partial_note());
+    const std::string names = sorted_join(ok);
+    const bool several = names.find(',') != std::string::npos;
+    m_result.reason = fmt::format("{} SASS {} on {}{}", names, several ? "load" : "loads", cc_string(m_device),
+                                  partial_note());
   }
 
   void set_fallback() {

@@ -1,0 +1,191 @@
+// Acceptance of `scan` against real nvcc output: every parsed entry and every
+// verdict (targets sm_121, sm_120, sm_90) must match what nvcc was asked for.
+// The fixtures are compiled during the test run by build_fixtures (a ctest
+// FIXTURES_SETUP test); see fixtures.hpp for the table.
+#include "binscan/nvcc/fixtures.hpp"
+#include "sm121probe/arch.hpp"
+#include "support/process.hpp"
+#include "support/schema.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace sm121probe::testing::nvcc {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string fixture_dir = SM121PROBE_SCAN_FIXTURE_DIR;
+const std::string schema_path = std::string(SM121PROBE_SOURCE_DIR) + "/docs/scan.schema.json";
+
+cuda_version toolkit() {
+  std::string v = SM121PROBE_TOOLKIT_VERSION;  // "13.0.88"
+  if (auto dot = v.find('.'); dot != std::string::npos)
+    if (auto dot2 = v.find('.', dot + 1); dot2 != std::string::npos) v.resize(dot2);
+  return parse_cuda_version(v).value_or(cuda_version{});
+}
+
+/// The PTX ISA nvcc of this toolkit writes (PTX ISA release history).
+std::string toolkit_isa() { return to_string(max_ptx_isa_for(toolkit())->isa); }
+
+void require_fixtures() {
+  if (!fs::exists(std::string(SM121PROBE_CUDA_BIN_DIR) + "/nvcc")) GTEST_SKIP() << "nvcc is not installed here";
+  ASSERT_TRUE(fs::exists(fixture_dir + "/complete"))
+      << "nvcc fixtures missing in " << fixture_dir << ": run through ctest (test binscan.nvcc_fixtures builds them)";
+}
+
+nlohmann::json scan_json(const std::vector<std::string>& extra, int& exit_code) {
+  std::vector<std::string> args{"scan", "--format", "json", "--details", "--driver-cuda", to_string(toolkit())};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run_tool(args);
+  exit_code = r.exit_code;
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON (" << e.what() << "): " << r.out << r.err;
+    return nlohmann::json::object();
+  }
+}
+
+class NvccFixture : public ::testing::TestWithParam<fixture> {};
+
+TEST_P(NvccFixture, EntriesMatchWhatNvccWasAskedFor) {
+  require_fixtures();
+  const fixture& f = GetParam();
+  int rc = 0;
+  const auto doc = scan_json({"--target", "sm_121", fixture_dir + "/" + f.name}, rc);
+  ASSERT_EQ(doc.at("files").size(), 1u);
+  const auto& file = doc.at("files")[0];
+  EXPECT_EQ(file.at("format"), f.format);
+
+  // The file-level image lists: exactly the requested loadable images.
+  EXPECT_EQ(file.at("sass").get<std::vector<std::string>>(), f.sass);
+  std::vector<std::pair<std::string, std::string>> ptx;
+  for (const auto& p : file.at("ptx")) ptx.emplace_back(p.at("arch"), p.at("isa"));
+  std::vector<std::pair<std::string, std::string>> want_ptx;
+  for (const auto& p : f.ptx) want_ptx.emplace_back(p, toolkit_isa());
+  EXPECT_EQ(ptx, want_ptx);
+
+  // Every entry of every container.
+  const auto& containers = file.at("containers");
+  EXPECT_EQ(static_cast<int>(containers.size()), f.containers);
+  int empty = 0;
+  std::set<std::string> seen_loadable, seen_link;
+  for (const auto& c : containers) {
+    const bool link = c.at("class") == "link_input";
+    const auto section = c.at("section").get<std::string>();
+    if (link) {
+      EXPECT_EQ(section, "__nv_relfatbin");
+    } else if (f.section.starts_with("*")) {
+      EXPECT_TRUE(section.ends_with(f.section.substr(1))) << section;
+      EXPECT_GT(section.size(), f.section.size()) << "archive labels name the member";
+    } else {
+      EXPECT_EQ(section, f.section);
+    }
+    if (c.at("entries").empty()) ++empty;
+    for (const auto& e : c.at("entries")) {
+      const auto name = e.at("name").get<std::string>();
+      const auto kind = e.at("kind").get<std::string>();
+      (link ? seen_link : seen_loadable).insert(name);
+      // Variant as requested: the suffix of the name and the variant field agree.
+      const char last = name.back();
+      EXPECT_EQ(e.at("variant"), last == 'a' ? "a" : last == 'f' ? "f" : "plain") << name;
+      if (kind == "sass") {
+        const auto& allowed = link ? f.link_only : f.sass;
+        EXPECT_NE(std::find(allowed.begin(), allowed.end(), name), allowed.end()) << f.name << ": unexpected " << name;
+        EXPECT_TRUE(e.at("isa").is_null());
+        // Relocatable cubins are compressed by default (fatbin-format.md 3).
+        EXPECT_EQ(e.at("compression"), link ? "zstd" : f.sass_compression) << f.name << " " << name;
+      } else if (kind == "ptx") {
+        const auto& allowed = link ? f.link_only : f.ptx;
+        EXPECT_NE(std::find(allowed.begin(), allowed.end(), name), allowed.end()) << f.name << ": unexpected " << name;
+        EXPECT_EQ(e.at("isa"), toolkit_isa()) << name;
+        EXPECT_EQ(e.at("compression"), f.ptx_compression) << f.name << " " << name;
+      } else {
+        ADD_FAILURE() << f.name << ": unexpected entry kind " << kind;
+      }
+      if (e.at("compression") != "none") {
+        EXPECT_GT(e.at("compressed_size").get<std::uint64_t>(), 0u);
+        EXPECT_LE(e.at("compressed_size").get<std::uint64_t>(), e.at("payload_size").get<std::uint64_t>());
+        EXPECT_GT(e.at("uncompressed_size").get<std::uint64_t>(), 0u);
+      }
+    }
+  }
+  EXPECT_EQ(empty, f.empty_containers);
+  // Every requested image is present.
+  for (const auto& n : f.sass) EXPECT_TRUE(seen_loadable.count(n)) << f.name << ": missing " << n;
+  for (const auto& n : f.ptx) EXPECT_TRUE(seen_loadable.count(n)) << f.name << ": missing " << n;
+  for (const auto& n : f.link_only) EXPECT_TRUE(seen_link.count(n)) << f.name << ": missing link input " << n;
+  EXPECT_EQ(file.at("modules").at("link_input").get<int>(), f.link_only.empty() ? 0 : f.containers - 1)
+      << "all but the linked image are relocatable copies";
+}
+
+TEST_P(NvccFixture, VerdictsForSm121Sm120Sm90) {
+  require_fixtures();
+  const fixture& f = GetParam();
+  for (const auto& [target, want] :
+       {std::pair{"sm_121", f.on_sm121}, std::pair{"sm_120", f.on_sm120}, std::pair{"sm_90", f.on_sm90}}) {
+    int rc = -1;
+    const auto doc = scan_json({"--target", target, fixture_dir + "/" + f.name}, rc);
+    EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+    ASSERT_EQ(doc.at("files").size(), 1u);
+    const auto& file = doc.at("files")[0];
+    EXPECT_EQ(doc.at("target"), target);
+    EXPECT_EQ(file.at("verdict"), want) << f.name << " on " << target << ": " << file.at("reason");
+    EXPECT_EQ(rc, want == "failing" ? 1 : 0) << f.name << " on " << target;
+    const auto reason = file.at("reason").get<std::string>();
+    if (want == "failing") {
+      // The reason names what the file has.
+      for (const auto& s : f.sass) EXPECT_NE(reason.find(s), std::string::npos) << reason;
+    }
+    if (want == "fallback") {
+      EXPECT_NE(reason.find("JIT-compiles PTX compute_"), std::string::npos) << reason;
+    }
+    if (want == "no-gpu-code") {
+      EXPECT_NE(reason.find("kernel-less stub"), std::string::npos) << reason;
+    }
+  }
+}
+
+std::string fixture_name(const ::testing::TestParamInfo<fixture>& info) {
+  std::string n = info.param.name;
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scan, NvccFixture, ::testing::ValuesIn(fixtures()), fixture_name);
+
+TEST(NvccScan, OlderDriverRejectsNewPtx) {
+  require_fixtures();
+  const auto r = run_tool({"scan", "--target", "sm_121", "--driver-cuda", "12.8", fixture_dir + "/exe_ptx90"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("PTX compute_90 needs PTX ISA " + toolkit_isa() + " but the driver (CUDA 12.8) accepts ≤ 8.7"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(NvccScan, WholeDirectory) {
+  require_fixtures();
+  int rc = -1;
+  const auto doc = scan_json({"--target", "sm_121", fixture_dir}, rc);
+  EXPECT_EQ(rc, 1) << "some fixtures are failing on sm_121";
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  std::map<std::string, int> want;
+  for (const auto& f : fixtures()) ++want[f.on_sm121];
+  const auto& s = doc.at("summary");
+  EXPECT_EQ(s.at("native"), want["native"]);
+  EXPECT_EQ(s.at("fallback"), want["fallback"]);
+  EXPECT_EQ(s.at("failing"), want["failing"]);
+  EXPECT_EQ(s.at("error"), 0);
+  // The sources next to the fixtures are skipped, the nvcc logs too.
+  EXPECT_EQ(s.at("files").get<std::size_t>(), fixtures().size());
+}
+
+}  // namespace
+}  // namespace sm121probe::testing::nvcc
