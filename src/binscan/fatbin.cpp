@@ -162,9 +162,13 @@ std::vector<std::byte> entry_payload(std::span<const std::byte> data, const fatb
     out.assign(payload.bytes().begin(), payload.bytes().begin() + static_cast<std::ptrdiff_t>(n));
     return out;
   }
-  if (entry.uncompressed_size > max_decompressed_size)
-    throw parse_error(entry.offset, fmt::format("entry at 0x{:x} claims {} uncompressed bytes (implausible)",
-                                                entry.offset, entry.uncompressed_size));
+  // LZ4 cannot expand more than ~255x; real zstd-compressed images expand ~5-20x. Refuse sizes a
+  // hostile header invents before allocating for them.
+  const std::uint64_t ratio = entry.comp == compression::lz4 ? 256 : 4096;
+  if (entry.uncompressed_size > max_decompressed_size ||
+      entry.uncompressed_size > entry.compressed_size * ratio + 65536)
+    throw parse_error(entry.offset, fmt::format("entry at 0x{:x} claims {} uncompressed bytes from {} (implausible)",
+                                                entry.offset, entry.uncompressed_size, entry.compressed_size));
   out.resize(entry.uncompressed_size);
   if (entry.comp == compression::lz4) {
     if (entry.compressed_size > static_cast<std::uint64_t>(INT_MAX))
