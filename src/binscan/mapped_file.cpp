@@ -60,17 +60,17 @@ mapped_file mapped_file::open(const std::string& path) {
   return out;
 }
 
-bool read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got) {
+int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got) {
   got = 0;
   fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-  if (fd.fd < 0) return false;
+  if (fd.fd < 0) return errno;
   while (got < n) {
     const ssize_t r = ::pread(fd.fd, out + got, n - got, static_cast<off_t>(got));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     got += static_cast<std::size_t>(r);
   }
-  return true;
+  return 0;
 }
 
 }  // namespace sm121probe::binscan

@@ -173,8 +173,17 @@ void path_scanner::walk(const std::string& root, bool python) {
         }
         std::array<std::byte, 8> head{};
         std::size_t got = 0;
-        if (!read_head(path, head.data(), head.size(), got) ||
-            !worth_scanning(name, std::span<const std::byte>(head.data(), got))) {
+        if (const int err = read_head(path, head.data(), head.size(), got); err != 0) {
+          if (err == ENOENT) continue;  // removed while we walked
+          file_result r;
+          r.path = path;
+          r.group = python ? python_package_of(root, path) : dir;
+          r.result = verdict::error;
+          r.reason = "cannot open: " + util::errno_message(err);
+          m_files.push_back(std::move(r));
+          continue;
+        }
+        if (!worth_scanning(name, std::span<const std::byte>(head.data(), got))) {
           ++m_skipped_files;
           continue;
         }
@@ -204,7 +213,8 @@ void path_scanner::finish(scan_report& report) {
     }
   };
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t n_threads = std::min<std::size_t>({hw, 8, std::max<std::size_t>(1, m_files.size())});
+  const std::size_t n_threads =
+      std::min<std::size_t>({hw, m_max_threads, std::max<std::size_t>(1, m_files.size())});
   std::vector<std::thread> threads;
   for (std::size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
   worker();

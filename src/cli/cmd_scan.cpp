@@ -68,7 +68,14 @@ int run_scan(const scan_options& o, context& ctx) {
     driver = parse_driver(o.driver);
     report.driver_source = "given with --driver-cuda";
   }
-  util::check_writable(o.output);
+  if (o.output != "-") {
+    // The report replaces the file by rename(): refuse devices and the like (-o /dev/null would replace it).
+    struct stat out_st {};
+    if (::stat(o.output.c_str(), &out_st) == 0 && !S_ISREG(out_st.st_mode))
+      throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)",
+                                    o.output));
+    util::check_writable(o.output);
+  }
 
   std::vector<std::string> site_dirs;
   if (python) {

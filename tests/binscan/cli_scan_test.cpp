@@ -51,7 +51,8 @@ TEST(ScanCli, UsageErrorsExitTwoWithOneLine) {
       {"scan", "--driver-cuda", "9.2", dir.path},    {"scan", "--format", "yaml", dir.path},
       {"scan", dir / "does-not-exist"},              {"scan"},
       {"scan", "--no-such-flag", dir.path},          {"scan", "-o", dir / "missing-dir/out.json", dir.path},
-      {"scan", "--python=/nonexistent/python-xyz"}};
+      {"scan", "--python=/nonexistent/python-xyz"},   {"scan", "-o", "/dev/null", dir.path},
+      {"scan", "-o", dir.path, dir.path}};
   for (const auto& args : cases) {
     const auto r = run_tool(args);
     EXPECT_EQ(r.exit_code, 2) << args.back() << "\n" << r.out << r.err;
@@ -59,6 +60,9 @@ TEST(ScanCli, UsageErrorsExitTwoWithOneLine) {
     EXPECT_TRUE(r.err.starts_with("sm121-probe: ")) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "-o /dev/null must not replace the device";
 }
 
 TEST(ScanCli, BadInputsGiveErrorRowsAndTheScanGoesOn) {

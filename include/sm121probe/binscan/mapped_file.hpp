@@ -36,7 +36,8 @@ class mapped_file {
 };
 
 /// Reads up to `n` bytes from the start of `path` into `out` (for cheap format
-/// checks before mapping). Returns false when the file cannot be read.
-[[nodiscard]] bool read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got);
+/// checks before mapping); symlinks are not followed. Returns 0, or the errno
+/// value when the file cannot be opened.
+[[nodiscard]] int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got);
 
 }  // namespace sm121probe::binscan

@@ -63,7 +63,10 @@ class path_scanner {
   /// Walks a site-packages directory, grouping files by top-level Python package.
   void add_site_packages(const std::string& dir);
 
-  /// Moves the results into `report` (files sorted for listing).
+  /// Scan with at most this many threads (default: the number of CPUs, at most 8).
+  void set_max_threads(unsigned n) { m_max_threads = n == 0 ? 1 : n; }
+
+  /// Scans the collected files and moves the results into `report` (files sorted for listing).
   void finish(scan_report& report);
 
  private:
@@ -76,6 +79,7 @@ class path_scanner {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> m_seen;  ///< (device, inode), kept sorted
   std::vector<std::string> m_roots;
   std::uint64_t m_skipped_files = 0, m_skipped_symlinks = 0;
+  unsigned m_max_threads = 8;
 };
 
 /// The Python package a file under `site_packages` belongs to: the first path
