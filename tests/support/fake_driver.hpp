@@ -4,11 +4,13 @@
 
 #include "sm121probe/cuda/driver_api.hpp"
 
+#include <array>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sm121probe::testing {
@@ -160,25 +162,60 @@ class fake_driver final : public cuda::driver_api {
     *v = 0;
     return CUDA_SUCCESS;
   }
-  CUresult func_set_attribute(CUfunction, CUfunction_attribute, int) override { return func_attribute_result; }
-  CUresult launch_kernel(CUfunction f, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-                         CUstream, void** params, void**) override {
-    ++launches;
-    return on_launch(*this, *reinterpret_cast<std::string*>(f), params);
+  CUresult func_set_attribute(CUfunction, CUfunction_attribute a, int v) override {
+    func_attributes_set.emplace_back(a, v);
+    if (on_func_set_attribute) return on_func_set_attribute(a, v);
+    return func_attribute_result;
   }
-  CUresult launch_kernel_ex(const CUlaunchConfig*, CUfunction f, void** params, void**) override {
+  CUresult launch_kernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                         unsigned shared_bytes, CUstream, void** params, void**) override {
+    ++launches;
+    const std::string& entry = *reinterpret_cast<std::string*>(f);
+    launch_log.push_back({entry, {gx, gy, gz}, {bx, by, bz}, shared_bytes, {0, 0, 0}});
+    if (on_launch_config)
+      if (const CUresult r = on_launch_config(launch_log.back()); r != CUDA_SUCCESS) return r;
+    return on_launch(*this, entry, params);
+  }
+  CUresult launch_kernel_ex(const CUlaunchConfig* cfg, CUfunction f, void** params, void**) override {
     ++launches;
     ++cluster_launches;
+    const std::string& entry = *reinterpret_cast<std::string*>(f);
+    launch_record rec{entry, {cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ},
+                      {cfg->blockDimX, cfg->blockDimY, cfg->blockDimZ}, cfg->sharedMemBytes, {0, 0, 0}};
+    for (unsigned i = 0; i < cfg->numAttrs; ++i)
+      if (cfg->attrs[i].id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION)
+        rec.cluster = {cfg->attrs[i].value.clusterDim.x, cfg->attrs[i].value.clusterDim.y,
+                       cfg->attrs[i].value.clusterDim.z};
+    launch_log.push_back(rec);
     if (cluster_launch_result != CUDA_SUCCESS) return cluster_launch_result;
-    return on_launch(*this, *reinterpret_cast<std::string*>(f), params);
+    if (on_launch_config)
+      if (const CUresult r = on_launch_config(launch_log.back()); r != CUDA_SUCCESS) return r;
+    return on_launch(*this, entry, params);
   }
-  CUresult occupancy_max_active_clusters(int* n, CUfunction, const CUlaunchConfig*) override {
+  CUresult occupancy_max_active_clusters(int* n, CUfunction, const CUlaunchConfig* cfg) override {
+    if (on_max_active_clusters) {
+      unsigned size = 1;
+      for (unsigned i = 0; i < cfg->numAttrs; ++i)
+        if (cfg->attrs[i].id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION) size = cfg->attrs[i].value.clusterDim.x;
+      return on_max_active_clusters(size, n);
+    }
     *n = max_active_clusters;
     return CUDA_SUCCESS;
   }
-  CUresult tensor_map_encode_tiled(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
-                                   const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
-                                   CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) override {
+  CUresult tensor_map_encode_tiled(CUtensorMap*, CUtensorMapDataType type, cuuint32_t rank, void* address,
+                                   const cuuint64_t* dims, const cuuint64_t* strides, const cuuint32_t* box,
+                                   const cuuint32_t*, CUtensorMapInterleave, CUtensorMapSwizzle,
+                                   CUtensorMapL2promotion, CUtensorMapFloatOOBfill oob) override {
+    tensor_map_record rec;
+    rec.type = type;
+    rec.address = address;
+    rec.oob_fill = oob;
+    for (cuuint32_t i = 0; i < rank; ++i) {
+      rec.dims.push_back(dims[i]);
+      rec.box.push_back(box[i]);
+      if (i + 1 < rank) rec.strides.push_back(strides[i]);
+    }
+    tensor_maps.push_back(rec);
     return tensor_map_result;
   }
 
@@ -187,6 +224,33 @@ class fake_driver final : public cuda::driver_api {
   CUresult cluster_launch_result = CUDA_SUCCESS;
   CUresult tensor_map_result = CUDA_SUCCESS;
   int max_active_clusters = 1;
+
+  // --- additions for the architecture-feature probes ---------------------------------
+  /// One kernel launch as the driver saw it (cluster all zero for cuLaunchKernel).
+  struct launch_record {
+    std::string entry;
+    std::array<unsigned, 3> grid{}, block{};
+    unsigned shared_bytes = 0;
+    std::array<unsigned, 3> cluster{};
+  };
+  std::vector<launch_record> launch_log;
+  /// When set, decides whether a launch with this configuration is accepted
+  /// (checked after cluster_launch_result, before on_launch runs the "kernel").
+  std::function<CUresult(const launch_record&)> on_launch_config;
+  /// When set, answers cuOccupancyMaxActiveClusters for a cluster size (x) instead of max_active_clusters.
+  std::function<CUresult(unsigned cluster_size, int* clusters)> on_max_active_clusters;
+  /// When set, answers cuFuncSetAttribute instead of func_attribute_result.
+  std::function<CUresult(CUfunction_attribute, int)> on_func_set_attribute;
+  std::vector<std::pair<CUfunction_attribute, int>> func_attributes_set;  ///< every cuFuncSetAttribute call
+  /// Arguments of every cuTensorMapEncodeTiled call.
+  struct tensor_map_record {
+    CUtensorMapDataType type{};
+    void* address = nullptr;
+    std::vector<cuuint64_t> dims, strides;
+    std::vector<cuuint32_t> box;
+    CUtensorMapFloatOOBfill oob_fill{};
+  };
+  std::vector<tensor_map_record> tensor_maps;
 
  private:
   int ctx_token = 0, module_token = 0;
