@@ -1,6 +1,7 @@
 #include "sm121probe/report/render.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <ostream>
@@ -31,11 +32,9 @@ std::string one_line(std::string s, std::size_t max) {
 
 }  // namespace
 
-bool run_failed(const run_report& r) {
-  return std::any_of(r.probes.begin(), r.probes.end(), [](const probe_result& p) {
-    return p.worse_than_expected || (p.baseline && !p.baseline->ok);
-  });
-}
+bool probe_fails(const probe_result& p) { return p.baseline ? !p.baseline->ok : p.worse_than_expected; }
+
+bool run_failed(const run_report& r) { return std::any_of(r.probes.begin(), r.probes.end(), probe_fails); }
 
 void render_text(const run_report& r, std::ostream& os, const text_options& opts) {
   os << fmt::format("sm121-probe {} ({})\n", r.tool.version, r.created);
@@ -66,17 +65,26 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
     std::string expected = p.expectation == expectation_kind::verdict   ? std::string(to_string(p.expected))
                            : p.expectation == expectation_kind::unknown ? "unknown"
                                                                         : "-";
-    if (p.worse_than_expected) expected += " !";
+    if (probe_fails(p)) expected += " !";
     else if (!p.as_expected) expected += " *";
     os << fmt::format("{:<{}}  {}{}{}  {:<9}  {:<8}  {}\n", p.id, id_w, opts.color ? colour_of(p.result) : "", v,
                       opts.color ? kReset : "", expected, to_string(p.basis), one_line(p.reason, 100));
   }
+  bool header = false;
+  for (const auto& p : r.probes) {
+    if (!p.baseline || p.baseline->ok) continue;
+    if (!header) os << "\nBroken --expect rules:\n";
+    header = true;
+    os << fmt::format("  {}: {}, but rule '{}' allows {}\n", p.id, to_string(p.result), p.baseline->rule,
+                      fmt::join(p.baseline->allowed, ", "));
+  }
+  const auto failing_run = std::count_if(r.probes.begin(), r.probes.end(), probe_fails);
   os << fmt::format("\n{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(), r.totals.native,
                     r.totals.fallback, r.totals.failing, r.totals.skipped);
   if (r.totals.unexpected > 0)
-    os << fmt::format("; {} unexpected ({} worse than expected, marked !)", r.totals.unexpected,
-                      r.totals.worse_than_expected);
-  if (r.totals.baseline_deviations > 0) os << fmt::format("; {} baseline deviation(s)", r.totals.baseline_deviations);
+    os << fmt::format("; {} unexpected ({} worse than expected)", r.totals.unexpected, r.totals.worse_than_expected);
+  if (r.totals.baseline_deviations > 0) os << fmt::format("; {} --expect deviation(s)", r.totals.baseline_deviations);
+  if (failing_run > 0) os << fmt::format("; {} fail{} the run (marked !)", failing_run, failing_run == 1 ? "s" : "");
   os << (r.mode == run_mode::offline ? " (offline: compile evidence only)\n" : "\n");
 }
 

@@ -1,0 +1,126 @@
+// Markdown rendering of the scan model (scan_formats.hpp).
+#include "markup.hpp"
+#include "sm121probe/report/render.hpp"
+#include "sm121probe/report/scan_formats.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace sm121probe::report {
+
+namespace {
+
+using markup::md_code;
+using markup::md_text;
+
+bool listed(const binscan::file_result& f) { return f.result != binscan::verdict::no_gpu_code || f.named; }
+
+std::string images(const binscan::file_result& f) {
+  std::vector<std::string> parts;
+  for (const auto& s : f.sass) parts.push_back(s);
+  for (const auto& p : f.ptx) parts.push_back(fmt::format("{} (PTX {})", p.arch, p.isa));
+  for (const auto& l : f.lto_ir) parts.push_back(l);
+  if (parts.empty()) return "-";
+  std::string s = fmt::format("{}", fmt::join(parts, ", "));
+  return md_text(markup::one_line(s, 160));
+}
+
+std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
+  const auto all = binscan::summarize_all(r);
+  const auto limit = max_ptx_isa_for(r.target.driver);
+  const std::string target = sass_name(r.target.device.base());
+  std::string out = fmt::format("### sm121-probe scan: {}, driver CUDA {}\n\n", target, to_string(r.target.driver));
+  const std::uint64_t with_code = all.files - all.no_gpu_code;
+  out += fmt::format("Scanned {} for **{}** ({}) with a driver for CUDA {} ({}), which accepts PTX ISA {}: {} file{} "
+                     "with GPU code, **{} native**, {} fallback (PTX JIT only), {} failing, {} unreadable; {} without "
+                     "GPU code{}.\n\n",
+                     r.roots.size() == 1 ? fmt::format("{}", md_code(r.roots.front()))
+                                         : fmt::format("{} paths", r.roots.size()),
+                     target, md_text(r.target_source), to_string(r.target.driver), md_text(r.driver_source),
+                     limit ? fmt::format("up to {}", to_string(limit->isa)) : std::string("(unknown)"), with_code,
+                     with_code == 1 ? "" : "s", all.native, all.fallback, all.failing, all.error, all.no_gpu_code,
+                     r.skipped_files > 0 ? fmt::format(" ({} more skipped by name)", r.skipped_files) : "");
+
+  std::vector<const binscan::file_result*> rows;
+  for (const auto& f : r.files)
+    if (listed(f)) rows.push_back(&f);
+  // Keep the interesting rows when cutting: failing, error, fallback before native and no-gpu-code.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
+    return binscan::listing_rank(a->result) < binscan::listing_rank(b->result);
+  });
+  if (rows.empty()) {
+    out += "No files with GPU code found.\n\n";
+  } else {
+    out += "| Verdict | File | Images | Reason |\n|---|---|---|---|\n";
+    const std::size_t n = std::min(rows.size(), max_rows);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& f = *rows[i];
+      const std::string v(binscan::to_string(f.result));
+      const bool plain = f.result == binscan::verdict::native || f.result == binscan::verdict::no_gpu_code;
+      out += fmt::format("| {} | {} | {} | {} |\n", plain ? v : fmt::format("**{}**", v), md_code(f.path), images(f),
+                         md_text(markup::one_line(f.reason, 200)));
+    }
+    if (n < rows.size())
+      out += fmt::format("\n_{} more file{} not shown to stay under 60 KB; the JSON report lists all._\n",
+                         rows.size() - n, rows.size() - n == 1 ? "" : "s");
+    out += "\n";
+  }
+
+  const auto groups = binscan::summarize_groups(r);
+  if (!groups.empty()) {
+    const bool python = r.group_by == binscan::grouping::python_package;
+    out += fmt::format("<details><summary>Summary by {}</summary>\n\n", python ? "Python package" : "directory");
+    out += fmt::format("| {} | Files | Native | Fallback | Failing | No GPU code | Error |\n|---|---|---|---|---|---|---|\n",
+                       python ? "Package" : "Directory");
+    const std::size_t n = std::min(groups.size(), max_rows);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& g = groups[i];
+      out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md_code(g.name), g.files, g.native, g.fallback,
+                         g.failing, g.no_gpu_code, g.error);
+    }
+    if (n < groups.size()) out += fmt::format("| ({} more) | | | | | | |\n", groups.size() - n);
+    out += fmt::format("| total | {} | {} | {} | {} | {} | {} |\n", all.files, all.native, all.fallback, all.failing,
+                       all.no_gpu_code, all.error);
+    out += "\n</details>\n\n";
+  }
+
+  std::size_t warnings = 0;
+  for (const auto* f : rows) warnings += f->warnings.size();
+  if (warnings > 0) {
+    out += fmt::format("<details><summary>Warnings ({})</summary>\n\n", warnings);
+    std::size_t shown = 0;
+    for (const auto* f : rows) {
+      for (const auto& w : f->warnings) {
+        if (shown == max_rows) continue;
+        ++shown;
+        out += fmt::format("- {}: {}\n", md_code(f->path), md_text(markup::one_line(w, 300)));
+      }
+    }
+    if (shown < warnings) out += fmt::format("- ({} more)\n", warnings - shown);
+    out += "\n</details>\n\n";
+  }
+  if (max_rows != SIZE_MAX)
+    out += "> Note: lists were cut to stay under 60 KB; `--format json` (or `--json FILE`) has everything.\n";
+  return out;
+}
+
+}  // namespace
+
+std::string render_scan_markdown(const binscan::scan_report& r) {
+  std::string out = render_with(r, SIZE_MAX);
+  for (std::size_t rows = std::max<std::size_t>(r.files.size(), 1) / 2; out.size() >= markdown_limit_bytes; rows /= 2) {
+    out = render_with(r, rows);
+    if (rows == 0) break;
+  }
+  if (out.size() >= markdown_limit_bytes) {  // only with absurdly long paths or sources
+    out.resize(markdown_limit_bytes - 200);
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+    out += "\n\n> Note: cut at 60 KB; the JSON report has everything.\n";
+  }
+  return out;
+}
+
+}  // namespace sm121probe::report
