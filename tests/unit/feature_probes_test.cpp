@@ -221,6 +221,36 @@ TEST(TcLayout, SimulatedWgmmaMatchesTheReference) {
   EXPECT_NE(std::count(d.begin(), d.end(), 0.0), static_cast<long>(d.size())) << "a non-trivial product";
 }
 
+// The same for tcgen05.mma: M = 128 rows land in TMEM lanes 0-127 (identity
+// layout of cta_group::1), N = 16 f32 columns; warp w reads lanes 32w..32w+31.
+TEST(TcLayout, SimulatedTcgen05MmaMatchesTheReference) {
+  const auto& p = probe_named("tcgen05.mma");
+  const auto tc = p.make_case(probe::exec_facts{gpu_arch{10, 0, arch_variant::arch_specific}, nullptr});
+  const auto a = probe::from_bytes<std::uint16_t>(tc.buffers[0].init);
+  const auto b = probe::from_bytes<std::uint16_t>(tc.buffers[1].init);
+  std::vector<std::uint16_t> sa(128 * 16), sb(16 * 16);
+  for (unsigned e = 0; e < 128 * 16; ++e) sa[sm121feat::kmajor_offset(e / 16, e % 16)] = a[e];
+  for (unsigned e = 0; e < 16 * 16; ++e) sb[sm121feat::kmajor_offset(e % 16, e / 16)] = b[e];
+  const unsigned idesc = sm121feat::tcgen05_idesc_f16_f32(128, 16);
+  const unsigned m_dim = ((idesc >> 24) & 0x1f) << 4, n_dim = ((idesc >> 17) & 0x3f) << 3;
+  ASSERT_EQ(m_dim, 128u);
+  ASSERT_EQ(n_dim, 16u);
+  std::vector<double> tmem(128 * 16);  // [lane][column]
+  for (unsigned m = 0; m < m_dim; ++m)
+    for (unsigned n = 0; n < n_dim; ++n) {
+      double acc = 0.0;  // enable-input-d = false
+      for (unsigned k = 0; k < 16; ++k)
+        acc += static_cast<double>(probe::half_to_float(sa[sm121feat::kmajor_offset(m, k)])) *
+               probe::half_to_float(sb[sm121feat::kmajor_offset(n, k)]);
+      tmem[m * 16 + n] = acc;
+    }
+  std::vector<double> d(128 * 16);
+  for (unsigned warp = 0; warp < 4; ++warp)
+    for (unsigned lane = 0; lane < 32; ++lane)
+      for (unsigned j = 0; j < 16; ++j) d[(warp * 32 + lane) * 16 + j] = tmem[(warp * 32 + lane) * 16 + j];
+  EXPECT_EQ(p.reference(tc).at(0).values, d);
+}
+
 // --- test double: tensor-core attempts on a 12.1 device --------------------------------
 
 TEST(TensorCoreOnDevice, PtxasRejectionAndDriverRefusalMakeItFailing) {
@@ -567,6 +597,14 @@ TEST(UnifiedMemory, PageableNeedsPageableMemoryAccess) {
   r = stale.run({"um.pageable"});
   EXPECT_EQ(result_for(r, "um.pageable").result, verdict::failing);
   EXPECT_EQ(result_for(r, "um.pageable").attempts.at(0).first_failure()->stage, stage_kind::verify);
+}
+
+TEST(UnifiedMemory, ManagedSkippedWithoutManagedMemory) {
+  device_run run;
+  run.drv.attrs[CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY] = 0;
+  const auto r = run.run({"um.managed"});
+  EXPECT_EQ(result_for(r, "um.managed").result, verdict::skipped);
+  EXPECT_EQ(run.drv.launches, 0);
 }
 
 // --- references that encode hardware-specified behaviour ------------------------------------
