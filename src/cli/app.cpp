@@ -19,10 +19,11 @@ namespace {
 
 constexpr std::string_view exit_code_help =
     "Exit codes:\n"
-    "  0  report written; nothing failing (nothing worse than expected)\n"
-    "  1  report written; at least one probe failing / worse than expected\n"
-    "     (scan: at least one file failing or unreadable)\n"
-    "  2  usage or input error: bad flag, missing or malformed input, unwritable output\n"
+    "  0  report written; nothing fails the run\n"
+    "  1  report written; a probe worse than expected or breaking its --expect rule\n"
+    "     (scan: a file failing or unreadable; compare: something regressed;\n"
+    "     merge: a host deviates from the majority)\n"
+    "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
     "  3  environment error: NVRTC or nvJitLink cannot be loaded\n";
 
 constexpr std::string_view examples_help =
@@ -30,6 +31,11 @@ constexpr std::string_view examples_help =
     "  sm121-probe                          probe the GPU (or sm_121 offline), write sm121-probe-report.json\n"
     "  sm121-probe --target sm_75 -o r.json offline report for another architecture\n"
     "  sm121-probe --only 'mma.*' -o -      only the MMA probes, JSON report on stdout\n"
+    "  sm121-probe --format markdown        forum-ready markdown on stdout (host, user, serials redacted)\n"
+    "  sm121-probe --expect expect.json --format junit -o junit.xml --json report.json\n"
+    "                                       CI: hold the run to a baseline, JUnit plus the JSON report\n"
+    "  sm121-probe compare old.json new.json   what changed (exit 1 on a regression)\n"
+    "  sm121-probe merge reports/*.json     fleet view, deviating hosts marked\n"
     "  sm121-probe list                     the probe catalog\n"
     "  sm121-probe scan /usr/local/cuda/lib64   which GPU code libraries carry and whether it runs\n";
 
@@ -63,6 +69,8 @@ int run(std::span<const std::string> args_in, context& ctx) {
   commands.push_back(add_run_command(root, ctx));
   commands.push_back(add_list_command(root, ctx));
   commands.push_back(add_scan_command(root, ctx));
+  commands.push_back(add_compare_command(root, ctx));
+  commands.push_back(add_merge_command(root, ctx));
   commands.push_back(add_worker_command(root, ctx));
 
   try {

@@ -1,16 +1,21 @@
 // `sm121-probe run` (the default command): the probe battery.
 #include "commands.hpp"
+#include "output.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/runner.hpp"
+#include "sm121probe/report/baseline.hpp"
 #include "sm121probe/report/json.hpp"
+#include "sm121probe/report/redact.hpp"
 #include "sm121probe/report/render.hpp"
 #include "sm121probe/util/io.hpp"
 
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <sstream>
 
 namespace sm121probe::cli {
 
@@ -18,7 +23,9 @@ namespace {
 
 struct run_flags {
   std::string target;
-  std::string output = default_report_path;
+  output_flags out;
+  std::string expect;
+  std::string write_expect;
   std::vector<std::string> only;
   std::vector<std::string> skip;
   int device = 0;
@@ -65,6 +72,54 @@ class stderr_observer final : public probe::run_observer {
   bool dirty = false;
 };
 
+// Where each output goes, decided (and checked) before the run.
+struct output_plan {
+  output_format format = output_format::json;
+  std::string path;       ///< main output; "-" = stdout
+  bool table = true;      ///< the human table on stdout as well
+};
+
+output_plan plan_outputs(const output_flags& o) {
+  output_plan plan;
+  if (!o.format.empty()) {
+    plan.format = parse_format(o.format, {output_format::text, output_format::json, output_format::markdown,
+                                          output_format::junit});
+    plan.path = o.output.empty() ? "-" : o.output;
+  } else if (!o.output.empty()) {
+    plan.path = o.output;
+    plan.format = plan.path == "-" ? output_format::json : format_from_extension(plan.path);
+  } else {
+    plan.path = default_report_path;
+    plan.format = output_format::json;
+  }
+  if (plan.path == "-" && o.json_path == "-")
+    throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
+  plan.table = plan.path != "-" && o.json_path != "-";
+  return plan;
+}
+
+std::string render(const report::run_report& r, output_format f) {
+  switch (f) {
+    case output_format::json: return report::dump(report::to_json(r));
+    case output_format::markdown: return report::render_markdown(r);
+    case output_format::junit: return report::render_junit(r);
+    case output_format::text: break;
+  }
+  std::ostringstream s;
+  report::render_text(r, s);
+  return s.str();
+}
+
+std::optional<report::expect_file> load_expectations(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  const std::string text = util::read_file(path);
+  try {
+    return report::parse_expect_file(text);
+  } catch (const report::expect_error& e) {
+    throw usage_error(fmt::format("--expect '{}': {}", path, e.what()));
+  }
+}
+
 int run_command(const run_flags& f, context& ctx) {
   probe::run_options opts;
   if (!f.target.empty()) {
@@ -78,8 +133,11 @@ int run_command(const run_flags& f, context& ctx) {
   opts.jobs = f.jobs;
   opts.command_line = {"sm121-probe"};
 
-  const bool to_stdout = f.output == "-";
-  util::check_writable(f.output);  // fail before a long run, not after
+  // Everything the user got wrong fails here, before a long run.
+  const output_plan plan = plan_outputs(f.out);
+  const auto expectations = load_expectations(f.expect);
+  for (const std::string& p : {plan.path, f.out.json_path, f.write_expect})
+    if (!p.empty()) util::check_writable(p);
 
   auto tools = nvrtc::load_toolchain();
   if (!tools.tools) throw environment_error(tools.error);
@@ -94,20 +152,49 @@ int run_command(const run_flags& f, context& ctx) {
         std::vector<std::string>{ctx.self_exe, "__worker"},
         std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000)));
   }
-  stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0);
   report::run_report rep;
-  try {
-    rep = probe::run_battery(opts, *tools.tools, executor.get(), &observer);
-  } catch (const probe::selection_error& e) {
-    throw usage_error(e.what());
+  {
+    stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0);
+    try {
+      rep = probe::run_battery(opts, *tools.tools, executor.get(), &observer);
+    } catch (const probe::selection_error& e) {
+      throw usage_error(e.what());
+    }
   }
-  const std::string json_text = report::dump(report::to_json(rep));
-  if (to_stdout) {
-    ctx.out << json_text << std::flush;
-  } else {
-    util::write_file_atomically(f.output, json_text);
-    report::render_text(rep, ctx.out, {ctx.out_is_tty && !f.no_color});
-    if (!f.quiet) ctx.err << diag_prefix << "report written to " << f.output << '\n';
+  if (expectations) {
+    for (const auto& unused : report::apply_baseline(rep, *expectations))
+      if (!f.quiet) ctx.err << diag_prefix << "--expect rule '" << unused << "' matched no probe in this run\n";
+  }
+
+  // One redactor for every redacted output, so placeholders agree between them.
+  report::redactor rd;
+  std::optional<report::run_report> redacted_rep;
+  const auto view = [&](bool redact) -> const report::run_report& {
+    if (!redact) return rep;
+    if (!redacted_rep) {
+      rd.learn(rep);
+      rd.learn(report::current_identity());
+      redacted_rep = report::redacted(rep, rd);
+    }
+    return *redacted_rep;
+  };
+
+  emit(ctx, plan.path, render(view(redacts(plan.format, f.out)), plan.format));
+  if (!f.out.json_path.empty())
+    emit(ctx, f.out.json_path, render(view(redacts(output_format::json, f.out)), output_format::json));
+  if (!f.write_expect.empty()) {
+    const std::string comment = fmt::format(
+        "Written by sm121-probe {} from a {} run for {} at {}: each probe id (or glob) maps to the verdicts it may "
+        "have; run with --expect FILE to hold later runs to it",
+        rep.tool.version, report::to_string(rep.mode), rep.target, rep.created);
+    util::write_file_atomically(f.write_expect, report::expect_file_text(report::baseline_from_report(rep), comment));
+  }
+  if (plan.table) report::render_text(view(f.out.redact), ctx.out, {ctx.out_is_tty && !f.no_color});
+  if (!f.quiet) {
+    if (plan.path != "-") ctx.err << diag_prefix << "report written to " << plan.path << '\n';
+    if (!f.out.json_path.empty() && f.out.json_path != "-")
+      ctx.err << diag_prefix << "JSON report written to " << f.out.json_path << '\n';
+    if (!f.write_expect.empty()) ctx.err << diag_prefix << "expectations written to " << f.write_expect << '\n';
   }
   return report::run_failed(rep) ? static_cast<int>(exit_status::failing) : static_cast<int>(exit_status::ok);
 }
@@ -121,7 +208,16 @@ command add_run_command(CLI::App& root, context& ctx) {
   sub->add_option("--target", flags->target,
                   "Offline report for this architecture (e.g. sm_121, sm_90a) instead of probing a GPU; "
                   "default without a GPU: sm_121");
-  sub->add_option("-o,--output", flags->output, "JSON report path ('-' = stdout)")->capture_default_str();
+  add_output_flags(*sub, flags->out,
+                   {output_format::text, output_format::json, output_format::markdown, output_format::junit},
+                   "Write the report (in --format) to this path, atomically; '-' = stdout. Default: with --format, "
+                   "stdout; without, sm121-probe-report.json (JSON) and the table on stdout. Without --format the "
+                   "format follows the extension: .md markdown, .xml junit, .txt text, else json");
+  sub->add_option("--expect", flags->expect,
+                  "Hold the run to this expectations baseline (JSON: probe id or glob -> allowed verdicts); a probe "
+                  "outside its rule's verdicts fails the run (exit 1) and the report names the rule");
+  sub->add_option("--write-expect", flags->write_expect,
+                  "Write an expectations baseline from this run (every probe id with the verdict it got)");
   sub->add_option("--only", flags->only, "Only probes whose id matches this glob (repeatable, e.g. 'mma.*')")
       ->delimiter(',');
   sub->add_option("--skip", flags->skip, "Skip probes whose id matches this glob (repeatable)")->delimiter(',');
@@ -132,7 +228,7 @@ command add_run_command(CLI::App& root, context& ctx) {
                 "Run GPU attempts in this process (debugging; a kernel fault then ends GPU work for the run)");
   sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs (default: all cores)");
   sub->add_flag("--no-color", flags->no_color, "No ANSI colours (they are used only on a terminal anyway)");
-  sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr");
+  sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr (errors still go there)");
   sub->add_flag("-v,--verbose", flags->verbose, "Progress lines on stderr even when it is not a terminal");
   return {sub, [flags, &ctx] { return run_command(*flags, ctx); }};
 }

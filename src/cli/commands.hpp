@@ -19,6 +19,8 @@ struct command {
 command add_run_command(CLI::App& root, context& ctx);
 command add_list_command(CLI::App& root, context& ctx);
 command add_scan_command(CLI::App& root, context& ctx);
+command add_compare_command(CLI::App& root, context& ctx);
+command add_merge_command(CLI::App& root, context& ctx);
 command add_worker_command(CLI::App& root, context& ctx);
 
 /// Default name of the run report.
