@@ -192,9 +192,9 @@ void redactor::learn(const run_report& r) {
     if (const std::string& u = r.device->uuid; !u.empty()) {
       const std::size_t start = (u.rfind("GPU-", 0) == 0 || u.rfind("MIG-", 0) == 0) ? 4 : 0;
       if (uuid_at(u, start) == u.size() - start) (void)placeholder(kind::uuid, u.substr(start));
-      else add_known(kind::host, u);  // an odd UUID form: still hide it, as a whole token
+      else add_known(kind::uuid, u);  // an odd UUID form: still hide it, as a whole token
     }
-    if (const std::string& p = r.device->pci_bus_id; !p.empty()) (void)placeholder(kind::pci, p);
+    if (const std::string& p = r.device->pci_bus_id; !p.empty()) add_known(kind::pci, p);
   }
 }
 

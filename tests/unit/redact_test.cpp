@@ -110,6 +110,18 @@ TEST(Redaction, LeavesOrdinaryTextAlone) {
   EXPECT_EQ(sys.redact("owned by root in /root/x"), "owned by root in /root/x");
 }
 
+TEST(Redaction, DeviceFieldsWhateverTheirForm) {
+  run_report r = planted_report();
+  r.device->uuid = "GPU-unusual_form_42";
+  r.device->pci_bus_id = "00000000:01:00.0";
+  r.probes.at(2).reason = "seen as GPU-unusual_form_42 at 00000000:01:00.0";
+  redactor rd;
+  const run_report out = redacted(r, rd);
+  EXPECT_EQ(out.device->uuid, "<uuid-1>");
+  EXPECT_EQ(out.device->pci_bus_id, "<pci-1>");
+  EXPECT_EQ(out.probes.at(2).reason, "seen as <uuid-1> at <pci-1>");
+}
+
 TEST(Redaction, ScanReportPaths) {
   binscan::scan_report s = parse_scan_report(util::read_file(data_dir + "scan.json"));
   redactor rd(identity{{"spark-7f3a"}, {"alice"}, {"/home/alice"}});
