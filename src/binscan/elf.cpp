@@ -25,21 +25,28 @@ bool has_elf_magic(std::span<const std::byte> data) {
 }
 
 std::optional<elf_file> elf_file::try_open(std::span<const std::byte> data) {
-  if (!has_elf_magic(data)) return std::nullopt;
-  const byte_reader ident(data);
-  if (data.size() < 16) throw parse_error(0, "ELF identification is cut off (truncated file)");
+  return try_open(memory_source(data), 0, data.size());
+}
+
+std::optional<elf_file> elf_file::try_open(const byte_source& src, std::uint64_t base, std::uint64_t size) {
+  // All reads go through src.reader() on small blocks: header, program header
+  // table, section header table, section name table.
+  std::vector<std::byte> scratch;
+  if (size < 4 || !has_elf_magic(src.view(base, 4, scratch))) return std::nullopt;
+  if (size < 16) throw parse_error(base, "ELF identification is cut off (truncated file)");
+  const byte_reader ident = src.reader(base, 16, scratch, "ELF identification");
   const auto cls = ident.read<std::uint8_t>(4);
   const auto enc = ident.read<std::uint8_t>(5);
-  if (cls != 1 && cls != 2) throw parse_error(4, fmt::format("ELF class {} is neither 32- nor 64-bit", cls));
-  if (enc != 1 && enc != 2) throw parse_error(5, fmt::format("ELF data encoding {} is invalid", enc));
+  if (cls != 1 && cls != 2) throw parse_error(base + 4, fmt::format("ELF class {} is neither 32- nor 64-bit", cls));
+  if (enc != 1 && enc != 2) throw parse_error(base + 5, fmt::format("ELF data encoding {} is invalid", enc));
   elf_file f;
   f.is_64 = cls == 2;
   f.little_endian = enc == 1;
   f.os_abi = ident.read<std::uint8_t>(7);
   f.abi_version = ident.read<std::uint8_t>(8);
-  const byte_reader r(data, 0, f.little_endian);
   const std::uint64_t ehsize = f.is_64 ? 64 : 52;
-  if (!r.fits(0, ehsize)) throw parse_error(0, "ELF header is cut off (truncated file)");
+  if (size < ehsize) throw parse_error(base, "ELF header is cut off (truncated file)");
+  const byte_reader r = src.reader(base, ehsize, scratch, "ELF header", f.little_endian);
 
   raw_header h;
   f.type = r.read<std::uint16_t>(16);
@@ -68,70 +75,78 @@ std::optional<elf_file> elf_file::try_open(std::span<const std::byte> data) {
   const std::uint64_t phent_min = f.is_64 ? 56 : 32;
   if (h.phnum > 0) {
     if (h.phentsize < phent_min)
-      throw parse_error(f.is_64 ? 54 : 42, fmt::format("ELF program header size {} is too small", h.phentsize));
-    if (!range_fits(h.phoff, std::uint64_t{h.phnum} * h.phentsize, data.size()))
-      throw parse_error(h.phoff, "ELF program header table lies past the end of the file (truncated?)");
+      throw parse_error(base + (f.is_64 ? 54 : 42), fmt::format("ELF program header size {} is too small", h.phentsize));
+    const std::uint64_t table = std::uint64_t{h.phnum} * h.phentsize;
+    if (!range_fits(h.phoff, table, size))
+      throw parse_error(base + h.phoff, "ELF program header table lies past the end of the file (truncated?)");
+    const byte_reader ph = src.reader(base + h.phoff, table, scratch, "ELF program headers", f.little_endian);
     for (std::uint64_t i = 0; i < h.phnum; ++i) {
-      const std::uint64_t p = h.phoff + i * h.phentsize;
-      const auto type = r.read<std::uint32_t>(p);
-      const std::uint64_t off = f.is_64 ? r.read<std::uint64_t>(p + 8) : r.read<std::uint32_t>(p + 4);
-      const std::uint64_t filesz = f.is_64 ? r.read<std::uint64_t>(p + 32) : r.read<std::uint32_t>(p + 16);
-      if (type == pt_load && !range_fits(off, filesz, data.size()))
-        throw parse_error(p, fmt::format("loadable segment at file offset 0x{:x} ({} bytes) extends past the end of "
-                                         "the file (truncated?)",
-                                         off, filesz));
+      const std::uint64_t p = i * h.phentsize;
+      const auto type = ph.read<std::uint32_t>(p);
+      const std::uint64_t off = f.is_64 ? ph.read<std::uint64_t>(p + 8) : ph.read<std::uint32_t>(p + 4);
+      const std::uint64_t filesz = f.is_64 ? ph.read<std::uint64_t>(p + 32) : ph.read<std::uint32_t>(p + 16);
+      if (type == pt_load && !range_fits(off, filesz, size))
+        throw parse_error(base + h.phoff + p, fmt::format("loadable segment at file offset 0x{:x} ({} bytes) extends "
+                                                          "past the end of the file (truncated?)",
+                                                          off, filesz));
     }
   }
 
   if (h.shoff == 0) return f;  // no section table (allowed: stripped / section-less files)
   const std::uint64_t shent_min = f.is_64 ? 64 : 40;
   if (h.shentsize < shent_min)
-    throw parse_error(f.is_64 ? 58 : 46, fmt::format("ELF section header size {} is too small", h.shentsize));
-  if (!r.fits(h.shoff, h.shentsize))
-    throw parse_error(h.shoff, "ELF section header table lies past the end of the file (truncated?)");
+    throw parse_error(base + (f.is_64 ? 58 : 46), fmt::format("ELF section header size {} is too small", h.shentsize));
+  if (!range_fits(h.shoff, h.shentsize, size))
+    throw parse_error(base + h.shoff, "ELF section header table lies past the end of the file (truncated?)");
   // Section 0 holds the real count / string table index when they do not fit the header fields.
   std::uint64_t count = h.shnum;
   std::uint64_t strndx = h.shstrndx;
-  const std::uint64_t s0 = h.shoff;
-  if (count == 0) count = f.is_64 ? r.read<std::uint64_t>(s0 + 32) : r.read<std::uint32_t>(s0 + 20);
-  if (strndx == shn_xindex) strndx = r.read<std::uint32_t>(s0 + (f.is_64 ? 40 : 24));
+  {
+    const byte_reader s0 = src.reader(base + h.shoff, h.shentsize, scratch, "ELF section header", f.little_endian);
+    if (count == 0) count = f.is_64 ? s0.read<std::uint64_t>(32) : s0.read<std::uint32_t>(20);
+    if (strndx == shn_xindex) strndx = s0.read<std::uint32_t>(f.is_64 ? 40 : 24);
+  }
   if (count == 0) return f;
-  if (count > data.size() / h.shentsize || !range_fits(h.shoff, count * h.shentsize, data.size()))
-    throw parse_error(h.shoff, fmt::format("ELF section header table ({} entries) lies past the end of the file "
-                                           "(truncated?)",
-                                           count));
+  if (count > size / h.shentsize || !range_fits(h.shoff, count * h.shentsize, size))
+    throw parse_error(base + h.shoff, fmt::format("ELF section header table ({} entries) lies past the end of the "
+                                                  "file (truncated?)",
+                                                  count));
   f.sections.resize(count);
   std::vector<std::uint32_t> name_offsets(count);
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t s = h.shoff + i * h.shentsize;
-    elf_section& sec = f.sections[i];
-    name_offsets[i] = r.read<std::uint32_t>(s);
-    sec.type = r.read<std::uint32_t>(s + 4);
-    if (f.is_64) {
-      sec.flags = r.read<std::uint64_t>(s + 8);
-      sec.offset = r.read<std::uint64_t>(s + 24);
-      sec.size = r.read<std::uint64_t>(s + 32);
-    } else {
-      sec.flags = r.read<std::uint32_t>(s + 8);
-      sec.offset = r.read<std::uint32_t>(s + 16);
-      sec.size = r.read<std::uint32_t>(s + 20);
+  {
+    const byte_reader sh =
+        src.reader(base + h.shoff, count * h.shentsize, scratch, "ELF section headers", f.little_endian);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::uint64_t s = i * h.shentsize;
+      elf_section& sec = f.sections[i];
+      name_offsets[i] = sh.read<std::uint32_t>(s);
+      sec.type = sh.read<std::uint32_t>(s + 4);
+      if (f.is_64) {
+        sec.flags = sh.read<std::uint64_t>(s + 8);
+        sec.offset = sh.read<std::uint64_t>(s + 24);
+        sec.size = sh.read<std::uint64_t>(s + 32);
+      } else {
+        sec.flags = sh.read<std::uint32_t>(s + 8);
+        sec.offset = sh.read<std::uint32_t>(s + 16);
+        sec.size = sh.read<std::uint32_t>(s + 20);
+      }
+      if (sec.type == sht_nobits || i == 0) sec.size = 0;  // occupies no file bytes
+      if (!range_fits(sec.offset, sec.size, size))
+        throw parse_error(base + h.shoff + s, fmt::format("ELF section {} (file offset 0x{:x}, {} bytes) extends past "
+                                                          "the end of the file (truncated?)",
+                                                          i, sec.offset, sec.size));
     }
-    if (sec.type == sht_nobits || i == 0) sec.size = 0;  // occupies no file bytes
-    if (!range_fits(sec.offset, sec.size, data.size()))
-      throw parse_error(s, fmt::format("ELF section {} (file offset 0x{:x}, {} bytes) extends past the end of the "
-                                       "file (truncated?)",
-                                       i, sec.offset, sec.size));
   }
   if (strndx != 0 && strndx < count) {
     const elf_section& strtab = f.sections[strndx];
-    const byte_reader names = r.sub(strtab.offset, strtab.size, "section name table");
+    const auto names = src.view(base + strtab.offset, strtab.size, scratch, "section name table");
     for (std::uint64_t i = 0; i < count; ++i) {
       if (name_offsets[i] >= names.size()) {
         // A name outside the table: keep going with a placeholder; the section is still usable.
         f.sections[i].name = fmt::format("<section {}>", i);
         continue;
       }
-      const auto* p = reinterpret_cast<const char*>(names.bytes().data()) + name_offsets[i];
+      const auto* p = reinterpret_cast<const char*>(names.data()) + name_offsets[i];
       const std::size_t left = names.size() - name_offsets[i];
       f.sections[i].name.assign(p, strnlen(p, left));
     }

@@ -2,7 +2,7 @@
 
 #include "sm121probe/binscan/archive.hpp"
 #include "sm121probe/binscan/elf.hpp"
-#include "sm121probe/binscan/mapped_file.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
 #include "sm121probe/binscan/ptx.hpp"
 
 #include <fmt/format.h>
@@ -94,6 +94,9 @@ bool ends_with_ci(std::string_view s, std::string_view suffix_) {
 
 std::uint32_t first_u32(std::span<const std::byte> data) { return byte_reader(data).read_or<std::uint32_t>(0, 0); }
 
+/// Enough of the start of a file to recognise its format.
+constexpr std::uint64_t head_size = 4096;
+
 /// A labelled part of the file: an ELF section (possibly inside an archive member) or a member.
 struct region {
   std::uint64_t begin = 0, end = 0;
@@ -167,10 +170,10 @@ std::string sorted_join(std::vector<const fatbin_entry*> entries) {
 /// Scans one file's bytes; the state of one scan_bytes call.
 class file_scanner {
  public:
-  file_scanner(std::span<const std::byte> data, std::string_view name, const scan_target& target)
-      : m_data(data), m_name(name), m_target(target), m_device(target.device.base()) {
+  file_scanner(const byte_source& src, std::string_view name, const scan_target& target)
+      : m_src(src), m_data(src.memory()), m_name(name), m_target(target), m_device(target.device.base()) {
     m_result.path = std::string(name);
-    m_result.size_bytes = data.size();
+    m_result.size_bytes = src.size();
   }
 
   file_result run() {
@@ -190,9 +193,11 @@ class file_scanner {
  private:
   // ---- format detection and container discovery --------------------------------
   void detect_and_collect() {
-    if (m_data.empty()) throw parse_error(0, "empty file");
-    if (has_elf_magic(m_data)) {
-      auto elf = elf_file::try_open(m_data);
+    if (m_src.size() == 0) throw parse_error(0, "empty file");
+    std::vector<std::byte> head_scratch;
+    const auto head = m_src.view(0, std::min(m_src.size(), head_size), head_scratch);
+    if (has_elf_magic(head)) {
+      auto elf = elf_file::try_open(m_src, 0, m_src.size());
       if (elf->machine == em_cuda) return collect_cubin();
       m_result.format = file_format::elf;
       layout lay;
@@ -200,15 +205,15 @@ class file_scanner {
       std::sort(lay.regions.begin(), lay.regions.end(), [](const region& a, const region& b) { return a.begin < b.begin; });
       return search(lay);
     }
-    if (has_archive_magic(m_data)) {
+    if (has_archive_magic(head)) {
       m_result.format = file_format::archive;
       return collect_archive();
     }
-    const auto magic = first_u32(m_data);
+    const auto magic = first_u32(head);
     if (magic == fatbin_magic) {
       m_result.format = file_format::fatbin;
-      if (!is_container_header(m_data, 0)) {
-        const byte_reader r(m_data);
+      if (!is_container_header(head, 0)) {
+        const byte_reader r(head);
         throw parse_error(0, fmt::format("fatbin header at offset 0 is not supported (version {}, header size {}; "
                                          "expected 1 and 16)",
                                          r.read_or<std::uint16_t>(4, 0), r.read_or<std::uint16_t>(6, 0)));
@@ -219,10 +224,10 @@ class file_scanner {
       m_result.format = file_format::fatbin;
       throw parse_error(0, "legacy fat-binary format (magic 0x1ee55a01) is not supported");
     }
-    const std::string_view text(reinterpret_cast<const char*>(m_data.data()), m_data.size());
-    if (ends_with_ci(m_name, ".ptx") || looks_like_ptx(text.substr(0, 4096))) {
+    const std::string_view head_text(reinterpret_cast<const char*>(head.data()), head.size());
+    if (ends_with_ci(m_name, ".ptx") || looks_like_ptx(head_text)) {
       m_result.format = file_format::ptx;
-      return collect_ptx(text);
+      return collect_ptx();
     }
     // Anything else: a raw dump may still hold containers (e.g. an extracted section).
     m_result.format = file_format::raw;
@@ -234,16 +239,15 @@ class file_scanner {
   }
 
   void collect_archive() {
-    const auto members = try_list_archive(m_data);
+    const auto members = try_list_archive(m_src);
     layout lay;
     for (const auto& m : *members) {
       if (m.special) continue;
-      const auto member_bytes = m_data.subspan(m.offset, m.size);
       std::optional<elf_file> elf;
       try {
-        elf = elf_file::try_open(member_bytes);
+        elf = elf_file::try_open(m_src, m.offset, m.size);
       } catch (const parse_error& e) {
-        throw parse_error(m.offset + e.offset, fmt::format("archive member {}: {}", m.name, e.what()));
+        throw parse_error(e.offset, fmt::format("archive member {}: {}", m.name, e.what()));
       }
       if (elf) {
         add_elf_sections(lay, *elf, m.offset, m.name + ":", false);
@@ -256,18 +260,29 @@ class file_scanner {
   }
 
   void search(const layout& lay) {
+    std::vector<std::byte> scratch;
     for (const auto& [begin, end] : lay.search_ranges(m_data.size())) {
       std::uint64_t pos = begin;
-      while (auto hit = find_magic(m_data, pos, end)) {
-        if (!is_container_header(m_data, *hit)) {
+      bool after_container = false;
+      while (pos < end) {
+        std::optional<std::uint64_t> hit;
+        // Containers usually follow each other directly or after a little zero
+        // padding; peek at the next bytes through the source (pread for files)
+        // so packed container sections are walked without touching the mapping.
+        if (after_container) hit = next_in_chain(pos, end, scratch);
+        const bool chained = hit.has_value();  // header already validated by next_in_chain
+        if (!hit) hit = find_magic(m_data, pos, end);
+        if (!hit) break;
+        if (!chained && !is_container_header(m_data, *hit)) {
           pos = *hit + 1;
+          after_container = false;
           continue;
         }
         const region* where = lay.locate(*hit);
         const std::uint64_t limit = where ? where->end : m_data.size();
         container_record rec;
         try {
-          rec.container = parse_container(m_data, *hit, limit);
+          rec.container = parse_container(m_src, *hit, limit);
         } catch (const parse_error& e) {
           if (where && !where->label.empty())
             throw parse_error(e.offset, fmt::format("{} (in {})", e.what(), where->label));
@@ -276,24 +291,42 @@ class file_scanner {
         if (where) rec.section = where->label;
         rec.cls = where && where->link_input ? module_class::link_input : module_class::other;
         pos = rec.container.end();
+        after_container = true;
         m_result.containers.push_back(std::move(rec));
       }
     }
   }
 
+  /// The start of a container that follows `pos` after nothing but zero bytes
+  /// (at most 56), or nullopt. Reads through the source, not the mapping.
+  std::optional<std::uint64_t> next_in_chain(std::uint64_t pos, std::uint64_t end,
+                                             std::vector<std::byte>& scratch) const {
+    const std::uint64_t n = std::min<std::uint64_t>(64 + container_header_size, end - pos);
+    if (n < container_header_size) return std::nullopt;
+    const auto peek = m_src.view(pos, n, scratch);
+    std::uint64_t skip = 0;
+    while (skip + container_header_size <= n && peek[skip] == std::byte{0}) ++skip;
+    if (skip + container_header_size > n || !is_container_header(peek, skip)) return std::nullopt;
+    return pos + skip;
+  }
+
   void collect_cubin() {
     m_result.format = file_format::cubin;
-    const cubin_info info = describe_cubin(m_data);
+    std::vector<std::byte> scratch;
+    const cubin_info info = describe_cubin(m_src.view(0, m_src.size(), scratch));
     fatbin_entry e;
     e.kind = entry_kind::sass;
     e.raw_kind = 2;
     e.raw_arch = info.arch ? static_cast<std::uint32_t>(info.arch->sm()) : 0;
     e.arch = info.arch;
-    e.payload_size = m_data.size();
+    e.payload_size = m_src.size();
     add_synthetic(e, info.has_kernels);
   }
 
-  void collect_ptx(std::string_view text) {
+  void collect_ptx() {
+    std::vector<std::byte> scratch;
+    const auto bytes = m_src.view(0, m_src.size(), scratch);
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     const auto nul = text.find('\0');
     if (nul != std::string_view::npos) text = text.substr(0, nul);
     const auto header = parse_ptx_header(text);
@@ -304,14 +337,14 @@ class file_scanner {
     e.arch = header->target;
     e.raw_arch = static_cast<std::uint32_t>(header->target.sm());
     e.isa = header->isa;
-    e.payload_size = m_data.size();
+    e.payload_size = m_src.size();
     add_synthetic(e, header->has_entry);
   }
 
   // A bare cubin or PTX file is treated as a container with one image.
   void add_synthetic(const fatbin_entry& e, bool has_code) {
     container_record rec;
-    rec.container.size = m_data.size();
+    rec.container.size = m_src.size();
     rec.container.entries.push_back(e);
     m_result.containers.push_back(std::move(rec));
     m_synthetic_has_code = has_code;
@@ -347,7 +380,7 @@ class file_scanner {
   [[nodiscard]] bool has_code(const fatbin_entry& e) const {
     if (m_synthetic_has_code) return *m_synthetic_has_code;
     if (e.kind != entry_kind::sass && e.kind != entry_kind::ptx) return true;  // cannot tell: assume code
-    const auto payload = entry_payload(m_data, e);
+    const auto payload = entry_payload(m_src, e);
     if (e.kind == entry_kind::ptx)
       return ptx_has_entry(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
     try {
@@ -406,12 +439,16 @@ class file_scanner {
   [[nodiscard]] std::string partial_note() const {
     const std::size_t loadable = m_result.containers.size() - count(module_class::link_input);
     if (loadable <= 1) return {};
-    const std::size_t jit = count(module_class::jit), other = count(module_class::other);
-    if (jit == 0 && other == 0) return {};
-    std::string note = fmt::format("; of {} modules {} load natively", loadable, count(module_class::native));
-    if (jit) note += fmt::format(", {} only through PTX JIT", jit);
-    if (other) note += fmt::format(", {} carry nothing for {}", other, device_name());
-    return note;
+    // Worth saying only for a partial port: some modules carry nothing for the
+    // device, or some load natively while others need the JIT.
+    const std::size_t native = count(module_class::native), jit = count(module_class::jit),
+                      other = count(module_class::other);
+    if (other == 0 && (native == 0 || jit == 0)) return {};
+    std::vector<std::string> parts;
+    if (native) parts.push_back(fmt::format("{} load natively", native));
+    if (jit) parts.push_back(fmt::format("{} only through PTX JIT", jit));
+    if (other) parts.push_back(fmt::format("{} carry nothing for {}", other, device_name()));
+    return fmt::format("; of {} modules {}", loadable, fmt::join(parts, ", "));
   }
 
   void set_native() {
@@ -533,7 +570,8 @@ class file_scanner {
                                               to_string(m_target.driver)));
   }
 
-  std::span<const std::byte> m_data;
+  const byte_source& m_src;
+  std::span<const std::byte> m_data;  ///< m_src.memory(): where the magic is searched
   std::string_view m_name;
   scan_target m_target;
   gpu_arch m_device;
@@ -544,21 +582,21 @@ class file_scanner {
 }  // namespace
 
 file_result scan_bytes(std::span<const std::byte> data, std::string_view name, const scan_target& target) {
-  return file_scanner(data, name, target).run();
+  return file_scanner(memory_source(data), name, target).run();
 }
 
 file_result scan_file(const std::string& path, const scan_target& target) {
-  mapped_file file;
+  std::optional<file_source> file;
   try {
-    file = mapped_file::open(path);
-  } catch (const mapped_file::open_error& e) {
+    file.emplace(path);
+  } catch (const file_source::open_error& e) {
     file_result r;
     r.path = path;
     r.result = verdict::error;
     r.reason = e.what();
     return r;
   }
-  return scan_bytes(file.bytes(), path, target);
+  return file_scanner(*file, path, target).run();
 }
 
 bool worth_scanning(std::string_view file_name, std::span<const std::byte> head) {

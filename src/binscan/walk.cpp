@@ -1,4 +1,4 @@
-#include "sm121probe/binscan/mapped_file.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/util/io.hpp"
 

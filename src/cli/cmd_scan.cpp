@@ -141,18 +141,23 @@ command add_scan_command(CLI::App& root, context& ctx) {
       "scan", "Which GPU code binaries, libraries or a Python environment carry, and whether it runs on a target");
   sub->add_option("paths", opts->paths,
                   "Files (ELF executables/libraries, .a, .o, .cubin, .fatbin, .ptx) or directories (walked "
-                  "recursively; symlinks inside are not followed)");
+                  "recursively; symlinks inside are not followed)")
+      ->type_name("PATH");
   sub->add_option("--target", opts->target, "Device to judge for: sm_121, 121 or 12.1 (default: the detected GPU, "
-                                            "else sm_121)");
+                                            "else sm_121)")
+      ->type_name("ARCH");
   sub->add_option("--driver-cuda", opts->driver,
                   "CUDA release of the driver, decides which PTX ISA it accepts (default: the installed driver's, "
-                  "else the toolkit's)");
+                  "else the toolkit's)")
+      ->type_name("X.Y");
   opts->python = sub->add_option("--python", opts->python_exe,
                                  "Scan the site-packages of this Python interpreter (default python3); results "
                                  "are grouped by top-level package. Write --python=EXE when paths follow")
-                     ->expected(0, 1);
-  sub->add_option("--format", opts->format, "Output format: text or json (default text)");
-  sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)");
+                     ->expected(0, 1)
+                     ->type_name("[EXE]");
+  sub->add_option("--format", opts->format, "Output format: text or json (default text)")->type_name("FORMAT");
+  sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)")
+      ->type_name("FILE");
   sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
   sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
   sub->footer(

@@ -22,7 +22,7 @@ if(SM121PROBE_FUZZ_CXX)
       ${PROJECT_SOURCE_DIR}/src/binscan/archive.cpp
       ${PROJECT_SOURCE_DIR}/src/binscan/elf.cpp
       ${PROJECT_SOURCE_DIR}/src/binscan/fatbin.cpp
-      ${PROJECT_SOURCE_DIR}/src/binscan/mapped_file.cpp
+      ${PROJECT_SOURCE_DIR}/src/binscan/byte_source.cpp
       ${PROJECT_SOURCE_DIR}/src/binscan/ptx.cpp
       ${PROJECT_SOURCE_DIR}/src/binscan/scan.cpp
       ${PROJECT_SOURCE_DIR}/src/core/arch.cpp

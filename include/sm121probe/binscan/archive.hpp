@@ -4,6 +4,7 @@
 /// at an odd-looking file offset.
 
 #include "sm121probe/binscan/byte_reader.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,8 @@ struct archive_member {
 /// Lists the members of the archive in `data`. Returns nullopt when `data` is not
 /// an archive. Throws parse_error for a corrupt or truncated member table and for
 /// thin archives (their members live in other files).
+[[nodiscard]] std::optional<std::vector<archive_member>> try_list_archive(const byte_source& src);
+/// try_list_archive on a buffer in memory.
 [[nodiscard]] std::optional<std::vector<archive_member>> try_list_archive(std::span<const std::byte> data);
 
 }  // namespace sm121probe::binscan

@@ -7,6 +7,7 @@
 
 #include "sm121probe/arch.hpp"
 #include "sm121probe/binscan/byte_reader.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -45,9 +46,14 @@ struct elf_file {
   std::uint32_t flags = 0;       ///< e_flags
   std::vector<elf_section> sections;  ///< index order; empty for section-less files
 
-  /// Reads the headers of an ELF file in `data`. Returns nullopt when `data` does
-  /// not start with the ELF magic ("not ELF"). Throws parse_error when it does but
-  /// the headers are broken or point past the end (truncated file).
+  /// Reads the headers of the ELF file that occupies [base, base + size) of `src`
+  /// (a whole file, or an archive member). Section offsets in the result are
+  /// relative to `base`. Returns nullopt when the bytes do not start with the ELF
+  /// magic ("not ELF"). Throws parse_error when they do but the headers are broken
+  /// or point past the end (truncated file); error offsets are positions in `src`.
+  [[nodiscard]] static std::optional<elf_file> try_open(const byte_source& src, std::uint64_t base,
+                                                        std::uint64_t size);
+  /// try_open on a buffer in memory.
   [[nodiscard]] static std::optional<elf_file> try_open(std::span<const std::byte> data);
 
   /// The first section with this name, or nullptr.

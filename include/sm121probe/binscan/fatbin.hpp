@@ -6,6 +6,7 @@
 
 #include "sm121probe/arch.hpp"
 #include "sm121probe/binscan/byte_reader.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -77,10 +78,14 @@ struct fatbin_container {
 [[nodiscard]] bool is_container_header(std::span<const std::byte> data, std::uint64_t offset);
 
 /// Parses and validates the container at `offset` (which must pass
-/// is_container_header) against the rules of fatbin-format.md 2.3. Offsets in
-/// the result are positions in `data`. `limit` bounds the container (e.g. the
-/// end of the ELF section it lies in); default: end of `data`.
+/// is_container_header) against the rules of fatbin-format.md 2.3, reading only
+/// the container and entry headers. Offsets in the result are positions in the
+/// source. `limit` bounds the container (e.g. the end of the ELF section it lies
+/// in); default: end of the source.
 /// Throws parse_error with a one-line reason when the container is truncated or corrupt.
+[[nodiscard]] fatbin_container parse_container(const byte_source& src, std::uint64_t offset,
+                                               std::uint64_t limit = UINT64_MAX);
+/// parse_container on a buffer in memory.
 [[nodiscard]] fatbin_container parse_container(std::span<const std::byte> data, std::uint64_t offset,
                                                std::uint64_t limit = UINT64_MAX);
 
@@ -96,6 +101,8 @@ inline constexpr std::uint64_t max_decompressed_size = std::uint64_t{1} << 30;
 /// The payload of `entry` as stored (uncompressed entries) or decompressed.
 /// Uncompressed PTX is cut at its first NUL. Throws parse_error when the stream
 /// is corrupt, decompresses to a different size than recorded, or is too large.
+[[nodiscard]] std::vector<std::byte> entry_payload(const byte_source& src, const fatbin_entry& entry);
+/// entry_payload on a buffer in memory.
 [[nodiscard]] std::vector<std::byte> entry_payload(std::span<const std::byte> data, const fatbin_entry& entry);
 
 }  // namespace sm121probe::binscan
