@@ -1,0 +1,353 @@
+// Simulated warps for the narrow-format MMA fragments of
+// kernels/mma_narrow_layout.cuh (the code the probe kernels run):
+//  * m16n8k32 .kind::f8f6f4 with one byte container per element (FP4 in the
+//    middle four bits, FP6 in the low six, FP8 whole);
+//  * m16n8k64 block-scaled (kind::mxf4 / mxf4nvf4) with dense 4-bit elements,
+//    and the scale-factor registers selected by byte-id / thread-id
+//    (1X, 2X, 4X);
+//  * the sm80-dequant path (m16n8k16 f16 fragments of decoded, scaled values).
+// 32 lanes build their registers with the header; a model of the tensor core,
+// written here from the PTX ISA text (fragment tables, block-scaling selector
+// rules) and from the CuTe layouts in CUTLASS mma_traits_sm120.hpp, gathers the
+// matrices back, multiplies and scatters D; the lanes store D with the header.
+// The result must equal a plain GEMM of the decoded matrices.
+#include "mma_narrow_layout.cuh"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using sm121::narrow_format;
+
+// --- the model: positions as the PTX ISA tables state them ------------------------
+
+// m16n8k32, 8-bit elements: A element i (0..15) of a lane.
+std::pair<int, int> model_a_k32(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  const int row = (i < 4 || (i >= 8 && i < 12)) ? group : group + 8;
+  const int col = i < 8 ? tig * 4 + (i % 4) : tig * 4 + (i % 4) + 16;
+  return {row, col};
+}
+// m16n8k32, 8-bit elements: B element i (0..7).
+std::pair<int, int> model_b_k32(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  return {i < 4 ? tig * 4 + (i % 4) : tig * 4 + (i % 4) + 16, group};
+}
+// m16n8k64, 4-bit elements: A element i (0..31).
+std::pair<int, int> model_a_k64(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  const int row = (i < 8 || (i >= 16 && i < 24)) ? group : group + 8;
+  const int col = i < 16 ? tig * 8 + (i & 7) : tig * 8 + (i & 7) + 32;
+  return {row, col};
+}
+// m16n8k64, 4-bit elements: B element i (0..15).
+std::pair<int, int> model_b_k64(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  return {i < 8 ? tig * 8 + (i & 7) : tig * 8 + (i & 7) + 32, group};
+}
+// m16n8k16, 16-bit elements (the dequant path): A element i (0..7), B element i (0..3).
+std::pair<int, int> model_a_k16(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  const int row = (i == 0 || i == 1 || i == 4 || i == 5) ? group : group + 8;
+  return {row, i < 4 ? tig * 2 + (i % 2) : tig * 2 + (i % 2) + 8};
+}
+std::pair<int, int> model_b_k16(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  return {i < 2 ? tig * 2 + (i % 2) : tig * 2 + (i % 2) + 8, group};
+}
+// Accumulators (every m16n8 shape here).
+std::pair<int, int> model_c(int lane, int i) {
+  const int group = lane / 4, tig = lane % 4;
+  return {i < 2 ? group : group + 8, tig * 2 + (i % 2)};
+}
+
+// The code inside a kind::f8f6f4 byte container, per the PTX ISA; the padding
+// bits must be zero.
+unsigned model_uncontain(narrow_format f, unsigned byte) {
+  if (f == narrow_format::e2m1) {
+    EXPECT_EQ(byte & 0xc3u, 0u) << "FP4 padding bits (7..6 and 1..0) must be zero";
+    return (byte >> 2) & 0xfu;
+  }
+  if (f == narrow_format::e3m2 || f == narrow_format::e2m3) {
+    EXPECT_EQ(byte & 0xc0u, 0u) << "FP6 padding bits (7..6) must be zero";
+    return byte & 0x3fu;
+  }
+  return byte & 0xffu;
+}
+
+// A CuTe layout ((s0,s1,s2),V) : (d0,d1,d2),dv evaluated at thread t, value v.
+int cute_eval(const std::array<int, 3>& shape, const std::array<int, 3>& stride, int value_stride, int t, int v) {
+  int off = 0;
+  for (int m = 0; m < 3; ++m) {
+    off += (t % shape[static_cast<std::size_t>(m)]) * stride[static_cast<std::size_t>(m)];
+    t /= shape[static_cast<std::size_t>(m)];
+  }
+  return off + v * value_stride;
+}
+
+// Scale factor SF_A(m, chunk) as the hardware reads it: thread-id-a picks the
+// lane pair (PTX: 0 -> lanes % 4 in {0,1}, 1 -> {2,3}); within the lanes, the
+// row is given by CUTLASS' SFALayout ((2,2,8),K):((8,0,1),16) (the stride-0
+// mode is the pair selection); byte-id + chunk picks the byte (PTX Figure 45).
+unsigned model_sf_a(const std::vector<unsigned>& regs, int m, int chunk, unsigned byte_id, unsigned thread_id) {
+  for (int lane = 0; lane < 32; ++lane) {
+    if ((lane % 4) / 2 != static_cast<int>(thread_id)) continue;
+    const int mk = cute_eval({2, 2, 8}, {8, 0, 1}, 16, lane, 0);  // m + 16 * k at value 0
+    if (mk % 16 != m) continue;
+    return (regs[static_cast<std::size_t>(lane)] >> (8 * (static_cast<int>(byte_id) + chunk))) & 0xffu;
+  }
+  ADD_FAILURE() << "no lane supplies row " << m;
+  return 0;
+}
+
+// SF_B(chunk, n): thread-id-b picks one lane per quad (PTX: lane % 4 == thread-id-b);
+// CUTLASS SFBLayout ((4,8),K):((0,1),8) gives the column.
+unsigned model_sf_b(const std::vector<unsigned>& regs, int n, int chunk, unsigned byte_id, unsigned thread_id) {
+  for (int lane = 0; lane < 32; ++lane) {
+    if (lane % 4 != static_cast<int>(thread_id)) continue;
+    std::array<int, 3> shape{4, 8, 1}, stride{0, 1, 0};
+    if (cute_eval(shape, stride, 8, lane, 0) % 8 != n) continue;
+    return (regs[static_cast<std::size_t>(lane)] >> (8 * (static_cast<int>(byte_id) + chunk))) & 0xffu;
+  }
+  ADD_FAILURE() << "no lane supplies column " << n;
+  return 0;
+}
+
+std::vector<std::uint8_t> random_codes(std::mt19937& rng, narrow_format f, std::size_t n) {
+  std::vector<std::uint8_t> v(n);
+  const unsigned count = 1u << sm121::info(f).bits;
+  for (auto& x : v) {
+    unsigned c;
+    do c = rng() % count;
+    while (sm121::is_nan_code(f, c) || sm121::is_inf_code(f, c));
+    x = static_cast<std::uint8_t>(c);
+  }
+  return v;
+}
+
+// Plain GEMM of decoded values with optional block scales (nullptr: none).
+std::vector<double> gemm(narrow_format fa, narrow_format fb, int k_dim, const std::vector<std::uint8_t>& a,
+                         const std::vector<std::uint8_t>& b, const std::vector<float>& c, narrow_format fs = narrow_format::ue8m0,
+                         const std::vector<std::uint8_t>* sfa = nullptr, const std::vector<std::uint8_t>* sfb = nullptr,
+                         int vec = 1) {
+  std::vector<double> d(16 * 8);
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      double s = c[static_cast<std::size_t>(i * 8 + j)];
+      for (int k = 0; k < k_dim; ++k) {
+        const int chunk = k / (k_dim / vec);
+        const double sa = sfa ? sm121::to_float(fs, (*sfa)[static_cast<std::size_t>(i * vec + chunk)]) : 1.0;
+        const double sb = sfb ? sm121::to_float(fs, (*sfb)[static_cast<std::size_t>(chunk * 8 + j)]) : 1.0;
+        s += sm121::to_float(fa, a[static_cast<std::size_t>(i * k_dim + k)]) * sa *
+             sm121::to_float(fb, b[static_cast<std::size_t>(k * 8 + j)]) * sb;
+      }
+      d[static_cast<std::size_t>(i * 8 + j)] = s;
+    }
+  return d;
+}
+
+// Scatter a 16x8 result to the lanes per the model and store it with the header.
+std::vector<double> scatter_and_store(const std::vector<double>& d_hw) {
+  std::vector<double> D(16 * 8, -12345.0);
+  for (int lane = 0; lane < 32; ++lane) {
+    double frag[4];
+    for (int i = 0; i < 4; ++i) {
+      const auto [row, col] = model_c(lane, i);
+      frag[i] = d_hw[static_cast<std::size_t>(row * 8 + col)];
+    }
+    sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D.data(), lane, frag);
+  }
+  return D;
+}
+
+std::vector<float> random_c(std::mt19937& rng) {
+  std::vector<float> c(16 * 8);
+  for (auto& x : c) x = static_cast<float>(static_cast<int>(rng() % 17) - 8);
+  return c;
+}
+
+// --- m16n8k32 kind::f8f6f4 ------------------------------------------------------------
+
+void simulate_f8f6f4(narrow_format fa, narrow_format fb, unsigned seed) {
+  std::mt19937 rng(seed);
+  const auto A = random_codes(rng, fa, 16 * 32), B = random_codes(rng, fb, 32 * 8);
+  const auto C = random_c(rng);
+  std::vector<unsigned> a_hw(A.size(), 0xffffu), b_hw(B.size(), 0xffffu);
+  std::set<std::pair<int, int>> seen_a, seen_b;
+  for (int lane = 0; lane < 32; ++lane) {
+    unsigned ra[4], rb[2];
+    for (int r = 0; r < 4; ++r) ra[r] = sm121::pack_a_f8f6f4(fa, A.data(), lane, r);
+    for (int r = 0; r < 2; ++r) rb[r] = sm121::pack_b_f8f6f4(fb, B.data(), lane, r);
+    for (int i = 0; i < 16; ++i) {
+      const auto [row, col] = model_a_k32(lane, i);
+      ASSERT_TRUE(seen_a.insert({row, col}).second);
+      a_hw[static_cast<std::size_t>(row * 32 + col)] = model_uncontain(fa, (ra[i / 4] >> (8 * (i % 4))) & 0xffu);
+    }
+    for (int i = 0; i < 8; ++i) {
+      const auto [row, col] = model_b_k32(lane, i);
+      ASSERT_TRUE(seen_b.insert({row, col}).second);
+      b_hw[static_cast<std::size_t>(row * 8 + col)] = model_uncontain(fb, (rb[i / 4] >> (8 * (i % 4))) & 0xffu);
+    }
+  }
+  ASSERT_EQ(seen_a.size(), A.size());
+  ASSERT_EQ(seen_b.size(), B.size());
+  std::vector<std::uint8_t> a8(a_hw.begin(), a_hw.end()), b8(b_hw.begin(), b_hw.end());
+  const auto D = scatter_and_store(gemm(fa, fb, 32, a8, b8, C));
+  EXPECT_EQ(D, gemm(fa, fb, 32, A, B, C));
+}
+
+TEST(NarrowWarp, M16N8K32_Fp4InTheMiddleBitsOfItsByte) { simulate_f8f6f4(narrow_format::e2m1, narrow_format::e2m1, 1); }
+TEST(NarrowWarp, M16N8K32_Fp6InTheLowSixBits) {
+  simulate_f8f6f4(narrow_format::e3m2, narrow_format::e3m2, 2);
+  simulate_f8f6f4(narrow_format::e2m3, narrow_format::e2m3, 3);
+}
+TEST(NarrowWarp, M16N8K32_Fp8AndMixedTypes) {
+  simulate_f8f6f4(narrow_format::e4m3, narrow_format::e4m3, 4);
+  simulate_f8f6f4(narrow_format::e5m2, narrow_format::e5m2, 5);
+  simulate_f8f6f4(narrow_format::e4m3, narrow_format::e2m1, 6);  // mma.mxf8f6f4's operand pair
+}
+
+// --- m16n8k64 block-scaled ---------------------------------------------------------
+
+struct scaled_case {
+  int vec;
+  narrow_format sf;
+  unsigned byte_id_a, thread_id_a, byte_id_b, thread_id_b;
+};
+
+// Returns the simulated D; `a_byte_id_model` etc. let a test read the scales
+// with a deliberately wrong selector.
+std::vector<double> simulate_k64(const scaled_case& s, unsigned seed, const scaled_case& model) {
+  std::mt19937 rng(seed);
+  const auto A = random_codes(rng, narrow_format::e2m1, 16 * 64), B = random_codes(rng, narrow_format::e2m1, 64 * 8);
+  const auto C = random_c(rng);
+  std::vector<std::uint8_t> SFA(static_cast<std::size_t>(16 * s.vec)), SFB(static_cast<std::size_t>(s.vec * 8));
+  // Distinct, valid scales; the filler is a valid scale no element uses.
+  for (auto& x : SFA) x = static_cast<std::uint8_t>(s.sf == narrow_format::ue8m0 ? 124 + rng() % 7 : 0x30 + rng() % 16);
+  for (auto& x : SFB) x = static_cast<std::uint8_t>(s.sf == narrow_format::ue8m0 ? 124 + rng() % 7 : 0x30 + rng() % 16);
+  const unsigned filler = s.sf == narrow_format::ue8m0 ? 140u : 0x58u;
+  std::vector<unsigned> a_hw(A.size(), 0xffu), b_hw(B.size(), 0xffu), sfa_regs(32), sfb_regs(32);
+  std::set<std::pair<int, int>> seen_a, seen_b;
+  for (int lane = 0; lane < 32; ++lane) {
+    unsigned ra[4], rb[2];
+    for (int r = 0; r < 4; ++r) ra[r] = sm121::pack_a_k64(A.data(), lane, r);
+    for (int r = 0; r < 2; ++r) rb[r] = sm121::pack_b_k64(B.data(), lane, r);
+    sfa_regs[static_cast<std::size_t>(lane)] =
+        sm121::scale_a_reg(SFA.data(), s.vec, lane, s.byte_id_a, s.thread_id_a, filler);
+    sfb_regs[static_cast<std::size_t>(lane)] =
+        sm121::scale_b_reg(SFB.data(), s.vec, lane, s.byte_id_b, s.thread_id_b, filler);
+    for (int i = 0; i < 32; ++i) {
+      const auto [row, col] = model_a_k64(lane, i);
+      EXPECT_TRUE(seen_a.insert({row, col}).second);
+      a_hw[static_cast<std::size_t>(row * 64 + col)] = (ra[i / 8] >> (4 * (i % 8))) & 0xfu;  // low nibble first
+    }
+    for (int i = 0; i < 16; ++i) {
+      const auto [row, col] = model_b_k64(lane, i);
+      EXPECT_TRUE(seen_b.insert({row, col}).second);
+      b_hw[static_cast<std::size_t>(row * 8 + col)] = (rb[i / 8] >> (4 * (i % 8))) & 0xfu;
+    }
+  }
+  EXPECT_EQ(seen_a.size(), A.size());
+  EXPECT_EQ(seen_b.size(), B.size());
+  std::vector<std::uint8_t> sfa_hw(SFA.size()), sfb_hw(SFB.size());
+  for (int m = 0; m < 16; ++m)
+    for (int j = 0; j < s.vec; ++j)
+      sfa_hw[static_cast<std::size_t>(m * s.vec + j)] =
+          static_cast<std::uint8_t>(model_sf_a(sfa_regs, m, j, model.byte_id_a, model.thread_id_a));
+  for (int n = 0; n < 8; ++n)
+    for (int j = 0; j < s.vec; ++j)
+      sfb_hw[static_cast<std::size_t>(j * 8 + n)] =
+          static_cast<std::uint8_t>(model_sf_b(sfb_regs, n, j, model.byte_id_b, model.thread_id_b));
+  std::vector<std::uint8_t> a8(a_hw.begin(), a_hw.end()), b8(b_hw.begin(), b_hw.end());
+  const auto D = scatter_and_store(
+      gemm(narrow_format::e2m1, narrow_format::e2m1, 64, a8, b8, C, s.sf, &sfa_hw, &sfb_hw, s.vec));
+  const auto want = gemm(narrow_format::e2m1, narrow_format::e2m1, 64, A, B, C, s.sf, &SFA, &SFB, s.vec);
+  return D == want ? std::vector<double>{} : D;  // empty: equal
+}
+
+TEST(NarrowWarp, M16N8K64_BlockScaled2XEverySelector) {
+  for (unsigned bid : {0u, 2u})
+    for (unsigned ta : {0u, 1u})
+      for (unsigned tb : {0u, 1u, 2u, 3u}) {
+        const scaled_case s{2, narrow_format::ue8m0, bid, ta, bid, tb};
+        EXPECT_TRUE(simulate_k64(s, 10 + bid + 3 * ta + 7 * tb, s).empty()) << bid << " " << ta << " " << tb;
+      }
+}
+
+TEST(NarrowWarp, M16N8K64_BlockScaled4XUe4m3) {
+  for (unsigned ta : {0u, 1u})
+    for (unsigned tb : {0u, 1u, 2u, 3u}) {
+      const scaled_case s{4, narrow_format::ue4m3, 0, ta, 0, tb};
+      EXPECT_TRUE(simulate_k64(s, 40 + ta + 5 * tb, s).empty()) << ta << " " << tb;
+    }
+}
+
+TEST(NarrowWarp, M16N8K64_WrongSelectorIsVisible) {
+  // The probes rely on unselected bytes and lanes holding other scales: a
+  // hardware (here: model) reading the wrong lane pair or byte pair must see a
+  // different result.
+  const scaled_case s{2, narrow_format::ue8m0, 2, 1, 2, 2};
+  EXPECT_FALSE(simulate_k64(s, 77, {2, narrow_format::ue8m0, 0, 1, 2, 2}).empty()) << "byte-id a";
+  EXPECT_FALSE(simulate_k64(s, 77, {2, narrow_format::ue8m0, 2, 0, 2, 2}).empty()) << "thread-id a";
+  EXPECT_FALSE(simulate_k64(s, 77, {2, narrow_format::ue8m0, 2, 1, 2, 3}).empty()) << "thread-id b";
+  EXPECT_TRUE(simulate_k64(s, 77, s).empty());
+}
+
+TEST(NarrowWarp, ScaleRegisters1XBytesAndLanes) {
+  // 1X (mxf8f6f4): one byte per register, byte-id 0..3, thread-id-a 0..1, thread-id-b 0..3.
+  std::vector<std::uint8_t> sfa(16), sfb(8);
+  for (int i = 0; i < 16; ++i) sfa[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(100 + i);
+  for (int i = 0; i < 8; ++i) sfb[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(50 + i);
+  for (unsigned bid = 0; bid < 4; ++bid)
+    for (unsigned tid = 0; tid < 4; ++tid) {
+      std::vector<unsigned> ra(32), rb(32);
+      for (int lane = 0; lane < 32; ++lane) {
+        ra[static_cast<std::size_t>(lane)] = sm121::scale_a_reg(sfa.data(), 1, lane, bid, tid % 2, 0xee);
+        rb[static_cast<std::size_t>(lane)] = sm121::scale_b_reg(sfb.data(), 1, lane, bid, tid, 0xee);
+      }
+      for (int m = 0; m < 16; ++m) EXPECT_EQ(model_sf_a(ra, m, 0, bid, tid % 2), 100u + static_cast<unsigned>(m));
+      for (int n = 0; n < 8; ++n) EXPECT_EQ(model_sf_b(rb, n, 0, bid, tid), 50u + static_cast<unsigned>(n));
+      // Every other byte of every lane is filler.
+      int filler_bytes = 0;
+      for (int lane = 0; lane < 32; ++lane)
+        for (int b = 0; b < 4; ++b) filler_bytes += ((ra[static_cast<std::size_t>(lane)] >> (8 * b)) & 0xffu) == 0xee;
+      EXPECT_EQ(filler_bytes, 32 * 4 - 16);
+    }
+}
+
+// --- the sm80-dequant path: m16n8k16 f16 fragments of decoded, scaled values -----
+
+TEST(NarrowWarp, DequantFragmentsCarryDecodedScaledValues) {
+  std::mt19937 rng(99);
+  const narrow_format f = narrow_format::e2m1;
+  const auto A = random_codes(rng, f, 16 * 64), B = random_codes(rng, f, 64 * 8);
+  const auto scale = [](int r, int k) { return static_cast<float>(1 + (r + k / 16) % 3); };
+  for (int k0 = 0; k0 < 64; k0 += 16)
+    for (int lane = 0; lane < 32; ++lane) {
+      for (int reg = 0; reg < 4; ++reg) {
+        const unsigned v = sm121::dequant_a_f16(f, A.data(), 64, k0, lane, reg, scale);
+        for (int h = 0; h < 2; ++h) {
+          const auto [row, col] = model_a_k16(lane, reg * 2 + h);
+          const float want = sm121::to_float(f, A[static_cast<std::size_t>(row * 64 + k0 + col)]) * scale(row, k0 + col);
+          EXPECT_EQ((v >> (16 * h)) & 0xffffu, sm121::float_to_half_bits(want));
+        }
+      }
+      for (int reg = 0; reg < 2; ++reg) {
+        const unsigned v = sm121::dequant_b_f16(f, B.data(), k0, lane, reg, scale);
+        for (int h = 0; h < 2; ++h) {
+          const auto [k, n] = model_b_k16(lane, reg * 2 + h);
+          const float want = sm121::to_float(f, B[static_cast<std::size_t>((k0 + k) * 8 + n)]) * scale(k0 + k, n);
+          EXPECT_EQ((v >> (16 * h)) & 0xffffu, sm121::float_to_half_bits(want));
+        }
+      }
+    }
+}
+
+}  // namespace
