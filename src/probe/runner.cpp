@@ -3,6 +3,7 @@
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/probe/expectations.hpp"
 #include "sm121probe/probe/registry.hpp"
+#include "sm121probe/probe/sass.hpp"
 #include "sm121probe/version.hpp"
 
 #include <fmt/format.h>
@@ -114,6 +115,15 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
       return out;
     }
     out.attempt.notes = std::move(rejected);
+    // Native means the hardware instruction: judge the SASS (docs/classification.md).
+    if (!v.fallback && !p.sass_checks.empty()) {
+      if (auto inspection = inspect_sass(tools, out.attempt.target, out.image, p.sass_checks)) {
+        out.attempt.sass = std::move(inspection->summary);
+        out.attempt.emulated = inspection->emulated;
+      } else {
+        out.attempt.notes.push_back("SASS not inspected: the compiled image is not a readable cubin");
+      }
+    }
   } else {
     const auto name = parse_arch_name(v.target.name);
     out.attempt.target = v.target.name;

@@ -110,6 +110,16 @@ struct target_spec {
   static target_spec fixed(std::string n) { return {kind::fixed, std::move(n)}; }
 };
 
+/// An instruction whose SASS decides whether a native compile really uses the
+/// hardware instruction or an emulation ptxas put in its place
+/// (docs/classification.md, probe/sass.hpp).
+struct sass_check {
+  std::string expected_class;  ///< class of the instruction: "QMMA", "F2FP", ... (see probe/sass.hpp)
+  std::string ptx;             ///< the inline-asm template the kernel uses (kernels/narrow_ptx.cuh)
+  std::string outputs;         ///< constraint letter per output operand: 'f' (f32), 'r' (b32), 'h' (b16)
+  std::string inputs;          ///< constraint letter per input operand, in operand order after the outputs
+};
+
 /// One way of running a probe.
 struct variant {
   std::string label;                  ///< "native", "sm80-ptx", "sm100a", ...
@@ -140,6 +150,9 @@ struct probe {
   program_fn program;
   /// Probes that show the path software takes instead when this one fails.
   std::vector<std::string> see_also;
+  /// Instructions checked in the SASS of every native (non-fallback,
+  /// device_native) compile; empty: the SASS is not judged.
+  std::vector<sass_check> sass_checks;
 };
 
 /// The default program: load, copy the buffers in, launch, synchronize, copy

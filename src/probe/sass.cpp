@@ -1,0 +1,421 @@
+#include "sm121probe/probe/sass.hpp"
+
+#include "narrow_ptx.cuh"
+#include "sm121probe/binscan/elf.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <set>
+
+namespace sm121probe::probe {
+
+sass_signature signature_of(const sass_instruction& i) { return {i.opcode(), i.modifiers()}; }
+
+std::string to_string(const sass_signature& s) { return fmt::format("0x{:03x}/0x{:x}", s.opcode, s.modifiers); }
+
+std::optional<std::map<std::string, std::vector<sass_instruction>>> read_kernels(std::span<const std::byte> image) {
+  std::optional<binscan::elf_file> elf;
+  try {
+    elf = binscan::elf_file::try_open(image);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!elf || elf->machine != binscan::em_cuda || !elf->little_endian) return std::nullopt;
+  std::map<std::string, std::vector<sass_instruction>> out;
+  constexpr std::string_view prefix = ".text.";
+  for (const auto& s : elf->sections) {
+    if (!s.name.starts_with(prefix) || s.type == binscan::sht_nobits) continue;
+    if (s.size % 16 != 0 || s.offset > image.size() || s.size > image.size() - s.offset) return std::nullopt;
+    std::vector<sass_instruction> code(s.size / 16);
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      std::memcpy(&code[i].lo, image.data() + s.offset + 16 * i, 8);
+      std::memcpy(&code[i].hi, image.data() + s.offset + 16 * i + 8, 8);
+    }
+    out[s.name.substr(prefix.size())] = std::move(code);
+  }
+  return out;
+}
+
+std::vector<sass_instruction> strip_padding(std::vector<sass_instruction> code, unsigned filler) {
+  while (!code.empty() && code.back().opcode() == filler) code.pop_back();
+  return code;
+}
+
+signature_counts count_signatures(const std::vector<sass_instruction>& code) {
+  signature_counts c;
+  for (const auto& i : code) ++c[signature_of(i)];
+  return c;
+}
+
+signature_counts minus(const signature_counts& a, const signature_counts& b) {
+  signature_counts out;
+  for (const auto& [sig, n] : a) {
+    const auto it = b.find(sig);
+    const int d = n - (it == b.end() ? 0 : it->second);
+    if (d > 0) out[sig] = d;
+  }
+  return out;
+}
+
+int total(const signature_counts& c) {
+  int n = 0;
+  for (const auto& [sig, k] : c) n += k;
+  return n;
+}
+
+namespace {
+
+const char* c_type(char c) { return c == 'f' ? "float" : c == 'h' ? "unsigned short" : "unsigned"; }
+
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+// One reference kernel with `uses` independent uses of the instruction (0: the baseline).
+std::string reference_kernel(const sass_check& c, const std::string& name, int uses) {
+  std::string s = fmt::format(
+      "extern \"C\" __global__ void {}(const unsigned* in, unsigned* out, const unsigned short* in16, "
+      "unsigned short* out16) {{\n  const int l = threadIdx.x;\n",
+      name);
+  const int sets = std::max(uses, 1);
+  const int n_in = static_cast<int>(c.inputs.size());
+  for (int u = 0; u < sets; ++u)
+    for (int i = 0; i < n_in; ++i) {
+      const int idx = u * n_in + i;
+      const char t = c.inputs[static_cast<std::size_t>(i)];
+      if (t == 'f') s += fmt::format("  const float i{}_{} = __uint_as_float(in[l + {}]);\n", u, i, 32 * idx);
+      else if (t == 'h') s += fmt::format("  const unsigned short i{}_{} = in16[l + {}];\n", u, i, 32 * idx);
+      else s += fmt::format("  const unsigned i{}_{} = in[l + {}];\n", u, i, 32 * idx);
+    }
+  int k = 0;
+  const auto store = [&](char t, const std::string& v) {
+    if (t == 'f') s += fmt::format("  out[l + {}] = __float_as_uint({});\n", 32 * k, v);
+    else if (t == 'h') s += fmt::format("  out16[l + {}] = {};\n", 32 * k, v);
+    else s += fmt::format("  out[l + {}] = {};\n", 32 * k, v);
+    ++k;
+  };
+  for (int u = 0; u < uses; ++u) {
+    std::string outs, ins;
+    for (std::size_t j = 0; j < c.outputs.size(); ++j) {
+      s += fmt::format("  {} o{}_{};\n", c_type(c.outputs[j]), u, j);
+      outs += fmt::format("{}\"={}\"(o{}_{})", j ? ", " : "", c.outputs[j], u, j);
+    }
+    for (std::size_t i = 0; i < c.inputs.size(); ++i)
+      ins += fmt::format("{}\"{}\"(i{}_{})", i ? ", " : "", c.inputs[i], u, i);
+    s += fmt::format("  asm volatile(\"{}\" : {} : {});\n", escape(c.ptx), outs, ins);
+    for (std::size_t j = 0; j < c.outputs.size(); ++j) store(c.outputs[j], fmt::format("o{}_{}", u, j));
+  }
+  if (uses == 0)
+    for (int i = 0; i < n_in; ++i) store(c.inputs[static_cast<std::size_t>(i)], fmt::format("i0_{}", i));
+  s += "}\n";
+  return s;
+}
+
+// A value computed once per key; concurrent callers wait for the first.
+template <typename T>
+class once_cache {
+ public:
+  template <typename Fn>
+  T get(const std::string& key, Fn&& compute) {
+    std::promise<T> promise;
+    std::shared_future<T> future;
+    bool mine = false;
+    {
+      std::lock_guard lock(m_mutex);
+      const auto it = m_values.find(key);
+      if (it == m_values.end()) {
+        future = promise.get_future().share();
+        m_values.emplace(key, future);
+        mine = true;
+      } else {
+        future = it->second;
+      }
+    }
+    if (mine) {
+      try {
+        promise.set_value(compute());
+      } catch (...) {
+        promise.set_exception(std::current_exception());
+      }
+    }
+    return future.get();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::map<std::string, std::shared_future<T>> m_values;
+};
+
+struct measured {
+  instruction_cost cost;
+  std::optional<unsigned> filler;  // padding opcode on this target
+};
+
+std::string kernel_name(std::size_t index, int uses) { return fmt::format("sm121_sass_{}_k{}", index, uses); }
+
+std::string batch_source(const std::vector<sass_check>& checks) {
+  std::string s =
+      "// sm121-probe SASS reference kernels (docs/classification.md): per instruction\n"
+      "// K0 baseline, K1 one use, K2 two independent uses.\n";
+  for (std::size_t i = 0; i < checks.size(); ++i)
+    for (int uses = 0; uses <= 2; ++uses) s += reference_kernel(checks[i], kernel_name(i, uses), uses);
+  s += "extern \"C\" __global__ void sm121_sass_empty() {}\n";
+  return s;
+}
+
+measured analyse(const std::map<std::string, std::vector<sass_instruction>>& kernels, std::size_t index) {
+  measured m;
+  const auto k0_it = kernels.find(kernel_name(index, 0)), k1_it = kernels.find(kernel_name(index, 1)),
+             k2_it = kernels.find(kernel_name(index, 2)), empty_it = kernels.find("sm121_sass_empty");
+  if (k0_it == kernels.end() || k1_it == kernels.end() || k2_it == kernels.end() || empty_it == kernels.end()) {
+    m.cost.error = "the reference cubin lacks a reference kernel";
+    return m;
+  }
+  if (!empty_it->second.empty()) m.filler = empty_it->second.back().opcode();
+  const auto strip = [&](const std::vector<sass_instruction>& v) {
+    return m.filler ? strip_padding(v, *m.filler) : v;
+  };
+  const auto k0 = strip(k0_it->second), k1 = strip(k1_it->second), k2 = strip(k2_it->second);
+  std::set<unsigned> ops;
+  for (const auto& i : k0) ops.insert(i.opcode());
+  // Loads, stores and address arithmetic for the extra operands use opcodes the
+  // baseline has; what the instruction itself costs uses the others.
+  const auto own = [&](const signature_counts& diff) {
+    signature_counts out;
+    for (const auto& [sig, n] : diff)
+      if (!ops.count(sig.opcode)) out[sig] = n;
+    return out;
+  };
+  m.cost.compiled = true;
+  m.cost.baseline_instructions = static_cast<int>(k0.size());
+  m.cost.first = own(minus(count_signatures(k1), count_signatures(k0)));
+  m.cost.marginal = own(minus(count_signatures(k2), count_signatures(k1)));
+  m.cost.baseline_opcodes.assign(ops.begin(), ops.end());
+  return m;
+}
+
+// One NVRTC program for all `checks`; when it does not compile (one of them
+// is not supported on the target), one program per check.
+std::vector<measured> measure_uncached(const nvrtc::toolchain& tools, const std::string& target,
+                                       const std::vector<sass_check>& checks) {
+  nvrtc::compile_request rq;
+  rq.name = "sass-reference.cu";
+  const std::string src = batch_source(checks);
+  rq.source = src;
+  rq.target = target;
+  const nvrtc::compile_result res = tools.compile(rq);
+  std::vector<measured> out(checks.size());
+  if (!res.ok) {
+    if (checks.size() > 1) {
+      for (std::size_t i = 0; i < checks.size(); ++i) out[i] = measure_uncached(tools, target, {checks[i]}).front();
+      return out;
+    }
+    const std::string line = nvrtc::first_error_line(res.log);
+    out[0].cost.error = line.empty() ? res.status : line;
+    return out;
+  }
+  const auto kernels = read_kernels(res.image);
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    if (kernels) out[i] = analyse(*kernels, i);
+    else out[i].cost.error = "the reference cubin cannot be read";
+  }
+  return out;
+}
+
+once_cache<std::vector<measured>>& measurement_cache() {
+  static once_cache<std::vector<measured>> cache;
+  return cache;
+}
+
+std::vector<measured> measure_cached(const nvrtc::toolchain& tools, const std::string& target,
+                                     const std::vector<sass_check>& checks) {
+  std::string key = tools.nvrtc_version() + "\x1f" + target;
+  for (const auto& c : checks) key += fmt::format("\x1e{}\x1f{}\x1f{}", c.ptx, c.outputs, c.inputs);
+  return measurement_cache().get(key, [&] { return measure_uncached(tools, target, checks); });
+}
+
+once_cache<std::vector<sass_class>>& class_cache() {
+  static once_cache<std::vector<sass_class>> cache;
+  return cache;
+}
+
+// "2 HMMA + 12 F2FP + 4 other" for a multiset, naming the classes that exist.
+std::string composition(const signature_counts& c, const std::vector<sass_class>& classes) {
+  std::map<std::string, int> named;
+  int other = 0;
+  for (const auto& [sig, n] : c) {
+    std::string label;
+    for (const auto& cl : classes)
+      if (cl.exists && cl.opcode == sig.opcode) label = label.empty() ? cl.label : label + "/" + cl.label;
+    if (label.empty()) other += n;
+    else named[label] += n;
+  }
+  std::string out;
+  for (const auto& [label, n] : named) out += fmt::format("{}{} {}", out.empty() ? "" : " + ", n, label);
+  if (other > 0) out += fmt::format("{}{} other", out.empty() ? "" : " + ", other);
+  return out.empty() ? "nothing" : out;
+}
+
+std::string short_ptx(const std::string& ptx) {
+  // The mnemonic with its qualifiers: the first word that is not "{" / ".reg".
+  std::string s = ptx;
+  for (const char* skip : {"{ .reg .b8 t, u; mov.b16 {t, u}, %1; ", "{ .reg .b8 t; "})
+    if (s.starts_with(skip)) s = s.substr(std::strlen(skip));
+  return s.substr(0, s.find(' '));
+}
+
+}  // namespace
+
+std::string reference_source(const sass_check& c) { return batch_source({c}); }
+
+instruction_cost measure_instruction(const nvrtc::toolchain& tools, const std::string& target, const sass_check& c) {
+  return measure_cached(tools, target, {c}).front().cost;
+}
+
+const std::vector<sass_check>& class_catalogue() {
+  static const std::vector<sass_check> catalogue = {
+      {"HMMA", SM121_PTX_MMA_F16, "ffff", "rrrrrrffff"},
+      {"IMMA", SM121_PTX_MMA_S8, "rrrr", "rrrrrrrrrr"},
+      {"QMMA", SM121_PTX_MMA_FP8("e4m3"), "ffff", "rrrrrrffff"},
+      {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e4m3"), "ffff", "rrrrrrffffrr"},
+      {"OMMA.SF", SM121_PTX_MMA_MXF4, "ffff", "rrrrrrffffrr"},
+      {"F2FP", SM121_PTX_CVT_F32_TO_F16X2, "r", "ff"},
+  };
+  return catalogue;
+}
+
+std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target) {
+  return class_cache().get(tools.nvrtc_version() + "\x1f" + target, [&] {
+    std::vector<sass_class> out;
+    const std::vector<measured> costs = measure_cached(tools, target, class_catalogue());
+    for (std::size_t i = 0; i < class_catalogue().size(); ++i) {
+      const sass_check& rep = class_catalogue()[i];
+      sass_class c;
+      c.label = rep.expected_class;
+      c.representative = short_ptx(rep.ptx);
+      c.cost = costs[i].cost;
+      if (c.cost.compiled && total(c.cost.marginal) == 1) {
+        c.exists = true;
+        c.opcode = c.cost.marginal.begin()->first.opcode;
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  });
+}
+
+namespace {
+
+check_result judge(const std::string& target, const sass_check& chk, const instruction_cost& cost,
+                   const std::vector<sass_class>& classes, const signature_counts& kernel) {
+  check_result r;
+  const std::string name = short_ptx(chk.ptx);
+  const auto cls = std::find_if(classes.begin(), classes.end(),
+                                [&](const sass_class& c) { return c.label == chk.expected_class; });
+  if (cls == classes.end()) {
+    r.inconclusive = true;
+    r.note = fmt::format("{}: no class '{}' in the catalogue", name, chk.expected_class);
+    return r;
+  }
+  if (!cost.compiled) {
+    r.inconclusive = true;
+    r.note = fmt::format("{}: reference kernels did not compile for {} ({})", name, target, cost.error);
+    return r;
+  }
+  const int per_use = total(cost.marginal);
+  if (!cls->exists) {
+    r.note = fmt::format(
+        "{}: no {} on {} (its representative {} costs {} instructions per use: {}); this instruction costs {} "
+        "per use ({}; first use {})",
+        name, cls->label, target, cls->representative, cls->cost.compiled ? total(cls->cost.marginal) : 0,
+        cls->cost.compiled ? composition(cls->cost.marginal, classes) : "does not compile", per_use,
+        composition(cost.marginal, classes), composition(cost.first, classes));
+    return r;
+  }
+  int of_class = 0;
+  std::optional<sass_signature> sig;
+  for (const auto& [s, n] : cost.marginal)
+    if (s.opcode == cls->opcode) {
+      of_class += n;
+      sig = s;
+    }
+  if (of_class != 1 || per_use - of_class > sass_helper_allowance) {
+    r.note = fmt::format("{}: {} instructions per use on {} ({}; first use {}), not one {}", name, per_use, target,
+                         composition(cost.marginal, classes), composition(cost.first, classes), cls->label);
+    return r;
+  }
+  r.native = true;
+  r.found = kernel.count(*sig) > 0;
+  if (r.found) {
+    r.note = fmt::format("{}: one {} {} per use on {}, present in the kernel", name, cls->label, to_string(*sig),
+                         target);
+  } else {
+    int same_opcode = 0;
+    for (const auto& [s, n] : kernel)
+      if (s.opcode == sig->opcode) same_opcode += n;
+    r.note = fmt::format("{}: the kernel lacks {} {} ({} {} instruction(s) of other forms)", name, cls->label,
+                         to_string(*sig), same_opcode, cls->label);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const std::string& target,
+                                            std::span<const std::byte> image, const std::vector<sass_check>& checks) {
+  const auto kernels = read_kernels(image);
+  if (!kernels) return std::nullopt;
+  const std::vector<sass_class> classes = resolve_classes(tools, target);
+  const std::vector<measured> costs = measure_cached(tools, target, checks);
+  std::optional<unsigned> filler;
+  for (const auto& m : costs)
+    if (!filler) filler = m.filler;
+  if (!filler)
+    for (const auto& m : measure_cached(tools, target, class_catalogue()))
+      if (!filler) filler = m.filler;
+
+  std::vector<sass_instruction> all;
+  for (const auto& [name, code] : *kernels) {
+    const auto body = filler ? strip_padding(code, *filler) : code;
+    all.insert(all.end(), body.begin(), body.end());
+  }
+  const signature_counts kernel = count_signatures(all);
+
+  sass_inspection out;
+  out.summary.instructions = static_cast<int>(all.size());
+  for (const auto& c : classes) {
+    if (!c.exists) continue;
+    int n = 0;
+    for (const auto& i : all) n += i.opcode() == c.opcode ? 1 : 0;
+    if (n > 0) out.summary.classes[c.label] += n;
+  }
+  std::vector<std::string> labels, notes;
+  bool all_found = !checks.empty();
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    const sass_check& chk = checks[i];
+    check_result r = judge(target, chk, costs[i].cost, classes, kernel);
+    if (std::find(labels.begin(), labels.end(), chk.expected_class) == labels.end())
+      labels.push_back(chk.expected_class);
+    if (!r.inconclusive && !(r.native && r.found)) out.emulated = true;
+    all_found = all_found && r.native && r.found;
+    notes.push_back(r.note);
+    out.checks.push_back(std::move(r));
+  }
+  for (const auto& l : labels) out.summary.expected_class += (out.summary.expected_class.empty() ? "" : "+") + l;
+  out.summary.expected_found = all_found;
+  for (const auto& n : notes) out.summary.note += (out.summary.note.empty() ? "" : "; ") + n;
+  if (checks.empty()) out.summary.note = "no instruction declared for inspection";
+  return out;
+}
+
+}  // namespace sm121probe::probe
