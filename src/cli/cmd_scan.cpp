@@ -1,14 +1,18 @@
 // `sm121-probe scan`: which GPU code files carry and whether it runs on a target.
 #include "commands.hpp"
+#include "output.hpp"
 
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/cuda/detect.hpp"
+#include "sm121probe/report/redact.hpp"
+#include "sm121probe/report/scan_formats.hpp"
 #include "sm121probe/report/scan_render.hpp"
 #include "sm121probe/util/io.hpp"
 
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -21,6 +25,9 @@ struct scan_options {
   std::string driver;
   std::string format = "text";
   std::string output = "-";
+  std::string json_path;   ///< --json: the JSON report as well
+  bool redact = false;     ///< --redact: every output redacted
+  bool no_redact = false;  ///< --no-redact: markdown not redacted
   std::vector<std::string> paths;
   bool details = false;
   bool all = false;
@@ -49,8 +56,10 @@ cuda_version parse_driver(const std::string& text) {
 
 int run_scan(const scan_options& o, context& ctx) {
   // Validate everything before any work.
-  if (o.format != "text" && o.format != "json")
-    throw usage_error(fmt::format("invalid --format '{}': expected text or json", o.format));
+  const output_format format = parse_format(
+      o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
+  if (o.output == "-" && o.json_path == "-")
+    throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
   const bool python = o.python && o.python->count() > 0;
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
   for (const auto& p : o.paths) {
@@ -68,13 +77,13 @@ int run_scan(const scan_options& o, context& ctx) {
     driver = parse_driver(o.driver);
     report.driver_source = "given with --driver-cuda";
   }
-  if (o.output != "-") {
+  for (const std::string& out : {o.output, o.json_path}) {
+    if (out.empty() || out == "-") continue;
     // The report replaces the file by rename(): refuse devices and the like (-o /dev/null would replace it).
     struct stat out_st {};
-    if (::stat(o.output.c_str(), &out_st) == 0 && !S_ISREG(out_st.st_mode))
-      throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)",
-                                    o.output));
-    util::check_writable(o.output);
+    if (::stat(out.c_str(), &out_st) == 0 && !S_ISREG(out_st.st_mode))
+      throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)", out));
+    util::check_writable(out);
   }
 
   std::vector<std::string> site_dirs;
@@ -118,18 +127,32 @@ int run_scan(const scan_options& o, context& ctx) {
   scanner.finish(report);
 
   const report::scan_render_options ropts{o.details, o.all};
-  std::string text;
-  if (o.format == "json") {
-    text = report::render_scan_json(report, ropts);
-  } else {
+  // Markdown is redacted unless --no-redact, the other formats only with --redact (output.hpp).
+  const output_flags privacy{o.format, o.output, o.json_path, o.redact, o.no_redact};
+  report::redactor rd;
+  std::optional<binscan::scan_report> hidden;
+  const auto view = [&](bool redact) -> const binscan::scan_report& {
+    if (!redact) return report;
+    if (!hidden) {
+      rd.learn(report::current_identity());
+      hidden = report::redacted(report, rd);
+    }
+    return *hidden;
+  };
+  const auto render = [&](output_format f) {
+    const binscan::scan_report& r = view(redacts(f, privacy));
+    switch (f) {
+      case output_format::json: return report::render_scan_json(r, ropts);
+      case output_format::markdown: return report::render_scan_markdown(r);
+      case output_format::junit: return report::render_scan_junit(r);
+      case output_format::text: break;
+    }
     std::ostringstream s;
-    report::render_scan_text(report, s, ropts);
-    text = s.str();
-  }
-  if (o.output == "-")
-    ctx.out << text << std::flush;
-  else
-    util::write_file_atomically(o.output, text);
+    report::render_scan_text(r, s, ropts);
+    return s.str();
+  };
+  emit(ctx, o.output, render(format));
+  if (!o.json_path.empty()) emit(ctx, o.json_path, render(output_format::json));
   return binscan::scan_exit_code(report);
 }
 
@@ -155,9 +178,16 @@ command add_scan_command(CLI::App& root, context& ctx) {
                                  "are grouped by top-level package. Write --python=EXE when paths follow")
                      ->expected(0, 1)
                      ->type_name("[EXE]");
-  sub->add_option("--format", opts->format, "Output format: text or json (default text)")->type_name("FORMAT");
+  sub->add_option("--format", opts->format, "Output format: text, json, markdown or junit (default text)")
+      ->type_name("FORMAT");
   sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)")
       ->type_name("FILE");
+  sub->add_option("--json", opts->json_path, "Also write the JSON report to FILE, whatever --format is")
+      ->type_name("FILE");
+  auto* redact = sub->add_flag("--redact", opts->redact,
+                               "Replace host and user names, home paths, UUIDs, PCI bus ids and serials by "
+                               "placeholders in every output (markdown does this by default)");
+  sub->add_flag("--no-redact", opts->no_redact, "Keep those values in markdown output")->excludes(redact);
   sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
   sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
   sub->footer(

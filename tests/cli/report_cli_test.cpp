@@ -325,6 +325,42 @@ TEST(MergeCli, BadInputIsExit2) {
   expect_one_line_error(run_tool({"merge"}), "no reports");
 }
 
+// ---- scan formats --------------------------------------------------------------------
+
+TEST(ScanFormats, MarkdownRedactsHomeJunitAndJsonAlongside) {
+  const std::string lib = std::string(SM121PROBE_CUDA_LIB_DIR) + "/libcudadevrt.a";
+  if (!std::filesystem::exists(lib)) GTEST_SKIP() << lib << " not installed";
+  temp_dir home;
+  std::filesystem::create_directories(home / "venv/lib");
+  std::filesystem::copy_file(lib, home / "venv/lib/libcudadevrt.a");
+  // env(1) replaces HOME (run_tool's extra environment is appended, and the first HOME wins).
+  const auto run_at_home = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "HOME=" + home.path, SM121PROBE_BINARY});
+    return testing::run_process(args);
+  };
+  auto r = run_at_home({"scan", "--target", "sm_121", "--driver-cuda", "13.0", home / "venv", "--format", "markdown"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("### sm121-probe scan: sm_121", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find(home.path), std::string::npos) << "the home directory is redacted:\n" << r.out;
+  EXPECT_NE(r.out.find("`<home-1>/venv/lib/libcudadevrt.a`"), std::string::npos) << r.out;
+  r = run_at_home(
+      {"scan", "--target", "sm_121", "--driver-cuda", "13.0", home / "venv", "--format", "markdown", "--no-redact"});
+  EXPECT_NE(r.out.find(home.path), std::string::npos);
+
+  temp_dir out;
+  r = run_at_home({"scan", "--target", "sm_121", "--driver-cuda", "13.0", home / "venv", "--format", "junit", "-o",
+                   out / "scan.xml", "--json", out / "scan.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string xml = util::read_file(out / "scan.xml");
+  EXPECT_EQ(testing::xml_schema_errors(xml, data_dir + "junit.xsd"), "");
+  EXPECT_EQ(testing::xml_count(xml, "count(//testcase)"), 1);
+  EXPECT_EQ(testing::xml_count(xml, "count(//testcase[failure or error or skipped])"), 0);
+  const auto j = read_json(out / "scan.json");
+  EXPECT_EQ(testing::schema_errors(j, source_dir + "/docs/scan.schema.json"), "");
+  EXPECT_EQ(j["files"][0]["path"], home / "venv/lib/libcudadevrt.a") << "JSON keeps paths unless --redact";
+  expect_one_line_error(run_tool({"scan", home / "venv", "-o", "-", "--json", "-"}), "two outputs on stdout");
+}
+
 // ---- progress -----------------------------------------------------------------------
 
 // Runs the tool with stderr on a pseudo-terminal; returns what the terminal showed.
