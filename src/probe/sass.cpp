@@ -41,8 +41,8 @@ std::optional<std::map<std::string, std::vector<sass_instruction>>> read_kernels
   return out;
 }
 
-std::vector<sass_instruction> strip_padding(std::vector<sass_instruction> code, unsigned filler) {
-  while (!code.empty() && code.back().opcode() == filler) code.pop_back();
+std::vector<sass_instruction> drop_filler(std::vector<sass_instruction> code, unsigned filler) {
+  std::erase_if(code, [filler](const sass_instruction& i) { return i.opcode() == filler; });
   return code;
 }
 
@@ -183,7 +183,7 @@ measured analyse(const std::map<std::string, std::vector<sass_instruction>>& ker
   }
   if (!empty_it->second.empty()) m.filler = empty_it->second.back().opcode();
   const auto strip = [&](const std::vector<sass_instruction>& v) {
-    return m.filler ? strip_padding(v, *m.filler) : v;
+    return m.filler ? drop_filler(v, *m.filler) : v;
   };
   const auto k0 = strip(k0_it->second), k1 = strip(k1_it->second), k2 = strip(k2_it->second);
   std::set<unsigned> ops;
@@ -386,7 +386,7 @@ std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const
 
   std::vector<sass_instruction> all;
   for (const auto& [name, code] : *kernels) {
-    const auto body = filler ? strip_padding(code, *filler) : code;
+    const auto body = filler ? drop_filler(code, *filler) : code;
     all.insert(all.end(), body.begin(), body.end());
   }
   const signature_counts kernel = count_signatures(all);

@@ -68,9 +68,10 @@ struct sass_signature {
 [[nodiscard]] std::optional<std::map<std::string, std::vector<sass_instruction>>> read_kernels(
     std::span<const std::byte> image);
 
-/// `code` without its trailing padding: the final run of instructions with the
-/// opcode `filler` (the opcode that pads an empty kernel on the same target).
-[[nodiscard]] std::vector<sass_instruction> strip_padding(std::vector<sass_instruction> code, unsigned filler);
+/// `code` without the instructions of opcode `filler`: the no-op that pads an
+/// empty kernel on the same target, which ptxas also places inside code for
+/// alignment. It is never counted.
+[[nodiscard]] std::vector<sass_instruction> drop_filler(std::vector<sass_instruction> code, unsigned filler);
 
 /// A multiset of signatures.
 using signature_counts = std::map<sass_signature, int>;
