@@ -363,8 +363,8 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     pr.basis = offline ? report::evidence::compile : report::evidence::run;
     for (std::size_t v = 0; v < p.variants.size(); ++v) {
       const report::attempt_result& a = pr.attempts[v];
-      if (p.variants[v].target.how == target_spec::kind::device_native && !a.stages.empty() &&
-          a.stages.front().stage == stage_kind::compile && a.stages.front().ok) {
+      if (!p.variants[v].fallback && p.variants[v].target.how == target_spec::kind::device_native &&
+          !a.stages.empty() && a.stages.front().stage == stage_kind::compile && a.stages.front().ok) {
         pr.least_specific_target = a.target;
         break;
       }

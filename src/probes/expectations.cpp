@@ -4,6 +4,7 @@
 // key names an entry of docs/probes.md "Sources".
 #include "sm121probe/probe/expectations.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace sm121probe::probe {
@@ -27,6 +28,26 @@ constexpr std::array table = {
     row{"mma.tf32", {"native", "native", "native", "native", "native", "native", "native"}, "ptx-mma"},
     row{"mma.s8", {"native", "native", "native", "native", "native", "native", "native"}, "ptx-mma"},
     row{"ldmatrix", {"native", "native", "native", "native", "native", "native", "native"}, "ptx-ldmatrix"},
+
+    // Narrow formats. FP8 mma.sync exists from sm_89; ptxas emulates it on
+    // sm_90 and sm_100 (conversions + f16 MMA), and int4 mma from sm_90 on.
+    row{"mma.fp8.e4m3", {"fallback", "fallback", "native", "fallback", "fallback", "native", "native"}, "sass-footprint"},
+    row{"mma.fp8.e5m2", {"fallback", "fallback", "native", "fallback", "fallback", "native", "native"}, "sass-footprint"},
+    // kind::f8f6f4 FP4/FP6 and all block-scaled mma.sync: sm_120a/f and sm_121a/f only.
+    row{"mma.f8f6f4.e2m1", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-mma-narrow"},
+    row{"mma.f8f6f4.e3m2", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-mma-narrow"},
+    row{"mma.f8f6f4.e2m3", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-mma-narrow"},
+    // kind::f8f6f4 with FP8 operands also compiles for sm_100a/f, where it is emulated.
+    row{"mma.f8f6f4.e4m3", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "sass-footprint"},
+    row{"mma.mxf8f6f4", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-block-scale"},
+    row{"mma.mxf4", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-block-scale"},
+    row{"mma.nvf4", {"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-block-scale"},
+    row{"mma.s4", {"native", "native", "native", "fallback", "fallback", "fallback", "fallback"}, "sass-footprint"},
+    // Conversions: FP8 from sm_89; FP4/FP6/ue8m0 on sm_100a/f and sm_12Xa/f; no fallback variant.
+    row{"cvt.fp4", {"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"},
+    row{"cvt.fp6", {"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"},
+    row{"cvt.fp8", {"failing", "failing", "native", "native", "native", "native", "native"}, "ptx-cvt"},
+    row{"cvt.ue8m0", {"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"},
 };
 
 }  // namespace
@@ -66,6 +87,49 @@ std::vector<std::string> probes_with_expectations() {
   std::vector<std::string> ids;
   for (const row& r : table) ids.emplace_back(r.probe);
   return ids;
+}
+
+const std::vector<expectation_source>& expectation_sources() {
+  static const std::vector<expectation_source> sources = {
+      {"cuda-guide",
+       "CUDA C++ Programming Guide, compute capabilities: every architecture from sm_80 on runs ordinary f32 "
+       "arithmetic",
+       "https://docs.nvidia.com/cuda/cuda-programming-guide/05-appendices/compute-capabilities.html"},
+      {"ptx-mma",
+       "PTX ISA, mma (Target ISA notes): the f16/bf16/tf32/s8 forms require sm_80 or higher and exist on every "
+       "later target",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#warp-level-matrix-instructions-mma"},
+      {"ptx-ldmatrix", "PTX ISA, ldmatrix: requires sm_75 or higher",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#warp-level-matrix-instructions-ldmatrix"},
+      {"ptx-mma-narrow",
+       "PTX ISA, mma (Target ISA notes): .e3m2/.e2m3/.e2m1 operands (.kind::f8f6f4) require sm_120a and are "
+       "supported on sm_120f (the sm_12x family, i.e. sm_121 too) from PTX ISA 8.8; other GPUs take a "
+       "dequantising path (the sm80-dequant variant)",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#warp-level-matrix-instructions-mma"},
+      {"ptx-block-scale",
+       "PTX ISA, block scaling for mma.sync and mma Target ISA notes: .kind::mxf8f6f4/mxf4/mxf4nvf4 with "
+       ".block_scale require sm_120a, supported on sm_120f; CUTLASS enables the SM120 block-scaled atoms for "
+       "SM121 (include/cute/arch/mma_sm120.hpp)",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#warp-level-block-scaling"},
+      {"ptx-cvt",
+       "PTX ISA, cvt (Target ISA notes): .e4m3x2/.e5m2x2 require sm_89 or higher; .e2m1x2, .e2m3x2/.e3m2x2 "
+       "and .ue8m0x2 are supported on sm_100a, sm_110a, sm_120a and the sm_100f, sm_110f and sm_120f families "
+       "(sm_121 belongs to the last)",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#data-movement-and-conversion-instructions-cvt"},
+      {"sass-footprint",
+       "SASS of ptxas 13.0 (this tool's inspection, docs/classification.md): FP8 mma.sync is one QMMA on sm_89 "
+       "and sm_12x but conversions plus two HMMA on sm_90 and sm_100; int4 mma is one IMMA on sm_80-sm_89 and "
+       "an expansion around s8 IMMAs from sm_90 on (reproduce: `sm121-probe --target sm_90a`)",
+       "docs/classification.md"},
+  };
+  return sources;
+}
+
+std::vector<std::string> expectation_source_keys_in_use() {
+  std::vector<std::string> keys;
+  for (const row& r : table)
+    if (std::find(keys.begin(), keys.end(), r.source) == keys.end()) keys.emplace_back(r.source);
+  return keys;
 }
 
 }  // namespace sm121probe::probe

@@ -29,4 +29,17 @@ struct expected_verdict {
 /// Probe ids that have a row in the table.
 [[nodiscard]] std::vector<std::string> probes_with_expectations();
 
+/// What a source key of the table stands for (the Sources section of docs/probes.md).
+struct expectation_source {
+  std::string key;    ///< as used in the table: "ptx-mma"
+  std::string title;  ///< one line: what the source says and where
+  std::string url;    ///< a link, or a path in this repository ("docs/classification.md")
+};
+
+/// Every source key the table may use, in the order docs/probes.md lists them.
+[[nodiscard]] const std::vector<expectation_source>& expectation_sources();
+
+/// The source keys the table uses (each row's key), without duplicates.
+[[nodiscard]] std::vector<std::string> expectation_source_keys_in_use();
+
 }  // namespace sm121probe::probe
