@@ -28,7 +28,6 @@ std::string md(std::string_view text) {
   for (char c : text) {
     if (c == '|') out += "\\|";
     else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
     else if (c == '\n') out += ' ';
     else out += c;
   }

@@ -162,8 +162,8 @@ probe make_mma_s4() {
   p.details =
       "int4 tensor math (m8n8k32, IMMA.S4 on Ampere and Ada) is what 4-bit integer quantisation kernels of the "
       "Ampere era use. It still compiles for every newer target, but from sm_90 on ptxas expands it into two s8 "
-      "IMMAs plus dozens of integer instructions (a called subroutine), so the result is right and the speed is "
-      "not: the SASS check reports it as emulated on DGX Spark. The sm80-ptx variant is the same code as "
+      "IMMAs plus dozens of integer instructions (a called subroutine): the result can be right while the int4 "
+      "tensor instruction is not used, and the SASS check reports it as emulated on DGX Spark. The sm80-ptx variant is the same code as "
       "compute_80 PTX for the driver's JIT.";
   p.kernel = "kernels/mma_s4.cu";
   p.variants = {variant{"native", target_spec::native(), false, {}},
