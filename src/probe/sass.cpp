@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <exception>
 #include <future>
@@ -266,12 +267,23 @@ std::string composition(const signature_counts& c, const std::vector<sass_class>
   return out.empty() ? "nothing" : out;
 }
 
+// The instruction's mnemonic with its qualifiers, for notes: in a template
+// with glue (register declarations, packing moves) it is the longest
+// mnemonic-like word (starts with a letter, contains a dot).
 std::string short_ptx(const std::string& ptx) {
-  // The mnemonic with its qualifiers: the first word that is not "{" / ".reg".
-  std::string s = ptx;
-  for (const char* skip : {"{ .reg .b8 t, u; mov.b16 {t, u}, %1; ", "{ .reg .b8 t; "})
-    if (s.starts_with(skip)) s = s.substr(std::strlen(skip));
-  return s.substr(0, s.find(' '));
+  std::string best, word;
+  const auto take = [&] {
+    const bool mnemonic = !word.empty() && std::isalpha(static_cast<unsigned char>(word[0])) &&
+                          word.find('.') != std::string::npos;
+    if (mnemonic && word.size() > best.size()) best = word;
+    word.clear();
+  };
+  for (char c : ptx) {
+    if (c == ' ' || c == ';' || c == ',' || c == '{' || c == '}') take();
+    else word += c;
+  }
+  take();
+  return best.empty() ? ptx : best;
 }
 
 }  // namespace
