@@ -58,8 +58,11 @@ TEST(RunCli, DefaultRunIsOfflineSm121WithOneLineNotice) {
   EXPECT_EQ(report.target, "sm_121");
   EXPECT_FALSE(report.driver.available);
   EXPECT_FALSE(report.device.has_value());
-  for (const auto& p : report.probes)
-    if (p.result != report::verdict::skipped) EXPECT_EQ(p.basis, report::evidence::compile) << p.id;
+  for (const auto& p : report.probes) {
+    if (p.result != report::verdict::skipped) {
+      EXPECT_EQ(p.basis, report::evidence::compile) << p.id;
+    }
+  }
   // The sm_80-path MMA battery is native on sm_121 (compile evidence).
   for (const char* id : {"mma.f16", "mma.f16f16", "mma.bf16", "mma.tf32", "mma.s8", "ldmatrix", "cuda.fma"}) {
     const auto& p = find(report, id);
