@@ -2,7 +2,7 @@
 // tensor loads through a tensor map (tma.tensor, custom host program: the map
 // is encoded with cuTensorMapEncodeTiled from the placed buffer's address).
 #include "feature_probes.hpp"
-#include "feature_program.hpp"
+#include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
@@ -29,7 +29,7 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
   if (!s.load(tc.entry)) return;
   std::vector<placed_buffer> placed;
   const bool launched = s.stage(report::stage_kind::launch, [&]() -> stage_outcome {
-    if (auto placed_ok = feature::place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
+    if (auto placed_ok = place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
     CUtensorMap map{};
     const cuuint64_t dims[2] = {tensor_w, tensor_h};
     const cuuint64_t strides[1] = {tensor_w * sizeof(std::uint32_t)};  // bytes between rows
@@ -46,12 +46,12 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
                                  tensor_w, tensor_h, box_w, box_h));
     std::vector<std::byte> map_bytes(sizeof map);
     std::memcpy(map_bytes.data(), &map, sizeof map);
-    feature::param_block params(tc, placed, {std::move(map_bytes)});
-    return feature::launch_and_wait(s, tc.launch, params.data());
+    param_block params(tc, placed, {std::move(map_bytes)});
+    return launch_and_wait(s, tc.launch, params.data());
   });
   if (!launched) return;
   s.stage(report::stage_kind::verify,
-          [&]() -> stage_outcome { return feature::verify_outputs(s, tc, placed, p.reference(tc)); });
+          [&]() -> stage_outcome { return verify_outputs(s, tc, placed, p.reference(tc)); });
 }
 
 }  // namespace

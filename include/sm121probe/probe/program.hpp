@@ -1,9 +1,9 @@
 #pragma once
-// Private to src/probes: building blocks of the custom host programs of the
-// architecture-feature probes (tma.tensor, cluster.launch, smem.max, um.*).
-// They do what run_standard_program does, in pieces, so a program can add
-// driver calls between them (tensor maps, function attributes, occupancy
-// queries) and still record the usual load / launch / verify stages.
+/// Building blocks of host programs. run_standard_program is made of them;
+/// custom programs (tma.tensor, cluster.launch, smem.max, um.*) use them in
+/// pieces so they can add driver calls in between (tensor maps, function
+/// attributes, occupancy queries) and still record the usual load / launch /
+/// verify stages.
 
 #include "sm121probe/probe/probe.hpp"
 #include "sm121probe/probe/session.hpp"
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sm121probe::probe::feature {
+namespace sm121probe::probe {
 
 /// Places every buffer of `tc` (in order) into `placed`. On failure returns a
 /// failed outcome naming the CUDA error, the call and the buffer.
@@ -52,4 +52,4 @@ class param_block {
 /// Adds one line to the attempt's notes (shown in the report; travels back from worker processes).
 void note(session& s, std::string line);
 
-}  // namespace sm121probe::probe::feature
+}  // namespace sm121probe::probe

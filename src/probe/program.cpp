@@ -1,11 +1,11 @@
-#include "feature_program.hpp"
+#include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace sm121probe::probe::feature {
+namespace sm121probe::probe {
 
 stage_outcome place_all(session& s, const test_case& tc, std::vector<placed_buffer>& placed) {
   placed.assign(tc.buffers.size(), placed_buffer{});
@@ -83,4 +83,16 @@ CUresult reset_device_buffers(session& s, const test_case& tc, const std::vector
 
 void note(session& s, std::string line) { s.result().notes.push_back(std::move(line)); }
 
-}  // namespace sm121probe::probe::feature
+void run_standard_program(session& s, const test_case& tc, const probe& p) {
+  if (!s.load(tc.entry)) return;
+  std::vector<placed_buffer> placed;
+  const bool launched = s.stage(report::stage_kind::launch, [&]() -> stage_outcome {
+    if (stage_outcome o = place_all(s, tc, placed); !o.ok) return o;
+    param_block params(tc, placed);
+    return launch_and_wait(s, tc.launch, params.data());
+  });
+  if (!launched) return;
+  s.stage(report::stage_kind::verify, [&]() { return verify_outputs(s, tc, placed, p.reference(tc)); });
+}
+
+}  // namespace sm121probe::probe
