@@ -104,6 +104,9 @@ std::string render_markdown(std::span<const probe::probe> probes) {
       out += "\nSASS check of native compiles (the instruction must be one instruction of its class):\n\n";
       for (const auto& c : p.sass_checks) out += fmt::format("- {}: `{}`\n", c.expected_class, md(c.ptx));
     }
+    if (p.runtime_only)
+      out += "\nA run-time question: offline (no GPU) the kernel is only compiled and the probe reads `skipped` "
+             "(\"needs a GPU\").\n";
     if (!p.see_also.empty()) {
       std::string refs;
       for (const auto& r : p.see_also) refs += fmt::format("{}`{}`", refs.empty() ? "" : ", ", r);

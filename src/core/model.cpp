@@ -106,6 +106,12 @@ int verdict_rank(verdict v) {
 }
 
 void apply_expectation(probe_result& p) {
+  if (p.result == verdict::skipped) {
+    // Not tested here: it can neither confirm nor contradict an expectation.
+    p.as_expected = true;
+    p.worse_than_expected = false;
+    return;
+  }
   if (p.expectation != expectation_kind::verdict) {
     p.as_expected = p.result != verdict::failing;
     p.worse_than_expected = p.result == verdict::failing;

@@ -48,6 +48,7 @@ std::string short_error(const stage_result& s) {
     if (!line.empty()) return line;
   }
   if (s.stage == stage_kind::verify && !s.log.empty()) return s.log.substr(0, s.log.find('\n'));
+  if (s.predicted && !s.log.empty()) return fmt::format("{} ({})", s.error, s.log.substr(0, s.log.find('\n')));
   return s.error.empty() ? "failed" : s.error;
 }
 
@@ -361,6 +362,11 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     pr.result = c.result;
     pr.reason = c.reason;
     pr.basis = offline ? report::evidence::compile : report::evidence::run;
+    if (offline && p.runtime_only && pr.result != report::verdict::failing) {
+      // Compiling says nothing about what this probe asks; report that honestly.
+      pr.result = report::verdict::skipped;
+      pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", r.target);
+    }
     for (std::size_t v = 0; v < p.variants.size(); ++v) {
       const report::attempt_result& a = pr.attempts[v];
       if (!p.variants[v].fallback && p.variants[v].target.how == target_spec::kind::device_native &&

@@ -48,6 +48,40 @@ constexpr std::array table = {
     row{"cvt.fp6", {"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"},
     row{"cvt.fp8", {"failing", "failing", "native", "native", "native", "native", "native"}, "ptx-cvt"},
     row{"cvt.ue8m0", {"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"},
+
+    // Instruction sets of one architecture: tcgen05 (datacenter Blackwell), wgmma (Hopper).
+    row{"tcgen05.alloc", {"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"},
+    row{"tcgen05.mma", {"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"},
+    row{"tcgen05.ld", {"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"},
+    row{"wgmma.mma_async", {"failing", "failing", "failing", "native", "failing", "failing", "failing"}, "ptx-wgmma"},
+
+    // Which builds load where: the compatibility rules (docs/compatibility.md).
+    row{"image.load.sm_120", {"failing", "failing", "failing", "failing", "failing", "native", "native"}, "compat-rules"},
+    row{"image.load.sm_120a", {"failing", "failing", "failing", "failing", "failing", "native", "failing"}, "compat-rules"},
+    row{"image.load.sm_120f", {"failing", "failing", "failing", "failing", "failing", "native", "native"}, "compat-rules"},
+    row{"image.load.sm_121", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}, "compat-rules"},
+    row{"image.load.sm_121a", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}, "compat-rules"},
+    row{"image.load.sm_100a", {"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "compat-rules"},
+    row{"image.load.sm_90", {"failing", "failing", "failing", "native", "failing", "failing", "failing"}, "compat-rules"},
+    row{"image.load.compute_120", {"failing", "failing", "failing", "failing", "failing", "native", "native"}, "compat-rules"},
+    row{"image.load.compute_121a", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}, "compat-rules"},
+    row{"image.load.compute_80", {"native", "native", "native", "native", "native", "native", "native"}, "compat-rules"},
+
+    // sm_90 features (skipped below 9.0). Clusters/DSMEM on GB10: public claims conflict.
+    row{"tma.bulk", {"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"},
+    row{"tma.tensor", {"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"},
+    row{"cluster.launch", {"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"},
+    row{"cluster.dsmem", {"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"},
+    row{"smem.max", {"native", "native", "native", "native", "native", "native", "native"}, "smem-optin"},
+    row{"cp.async", {"native", "native", "native", "native", "native", "native", "native"}, "ptx-cp-async"},
+    row{"redux.sync", {"native", "native", "native", "native", "native", "native", "native"}, "ptx-redux"},
+    row{"stmatrix", {"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-stmatrix"},
+    row{"elect.sync", {"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-elect"},
+
+    // Unified memory. Pageable access depends on the system (HMM / ATS), not the architecture.
+    row{"um.managed", {"native", "native", "native", "native", "native", "native", "native"}, "cuda-guide-um"},
+    row{"um.pageable", {"", "", "", "", "", "", "native"}, "um-gb10"},
+    row{"um.registered", {"native", "native", "native", "native", "native", "native", "failing"}, "um-gb10"},
 };
 
 }  // namespace
@@ -116,6 +150,54 @@ const std::vector<expectation_source>& expectation_sources() {
        "and .ue8m0x2 are supported on sm_100a, sm_110a, sm_120a and the sm_100f, sm_110f and sm_120f families "
        "(sm_121 belongs to the last)",
        "https://docs.nvidia.com/cuda/parallel-thread-execution/#data-movement-and-conversion-instructions-cvt"},
+      {"ptx-tcgen05",
+       "PTX ISA, tcgen05 (5th-generation tensor core) instructions: sm_100a/f, sm_103a/f, sm_110a/f only; ptxas "
+       "13.0 rejects every sm_12x form (compile matrix); GB10 has no tcgen05 or tensor memory (ThunderKittens "
+       "port to sm_121)",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#tensorcore-5th-generation-instructions ; "
+       "https://github.com/HazyResearch/ThunderKittens/pull/203"},
+      {"ptx-wgmma",
+       "PTX ISA, warpgroup-level matrix instructions (wgmma.mma_async): sm_90a only",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#asynchronous-warpgroup-level-matrix-instructions"},
+      {"compat-rules",
+       "CUDA binary compatibility: plain and family SASS run on the same major with an equal or higher minor, "
+       "arch-specific SASS and PTX only on exactly that architecture, plain PTX on any later one (docs/"
+       "compatibility.md). One report says a GB10 rejected a plain sm_120 cubin made by cuTile (NVIDIA/cuvs "
+       "PR 2568); others run sm_120 builds on GB10",
+       "https://docs.nvidia.com/cuda/blackwell-compatibility-guide/ ; "
+       "https://developer.nvidia.com/blog/nvidia-blackwell-and-nvidia-cuda-12-9-introduce-family-specific-"
+       "architecture-features/ ; https://github.com/NVIDIA/cuvs/pull/2568"},
+      {"ptx-tma",
+       "PTX ISA, cp.async.bulk / cp.async.bulk.tensor and mbarrier expect_tx: sm_90 or higher; TMA reported "
+       "working on sm_121 (ThunderKittens port)",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#data-movement-and-conversion-instructions-cp-async-"
+       "bulk-tensor ; https://github.com/HazyResearch/ThunderKittens/pull/203"},
+      {"clusters",
+       "Thread-block clusters and distributed shared memory: sm_90 or higher per the programming guide, which "
+       "lists them for 12.x; for GB10 public claims conflict and no GB10 run was found",
+       "https://github.com/flashinfer-ai/flashinfer/issues/3170 ; https://github.com/Dao-AILab/quack/issues/91 ; "
+       "https://github.com/NVIDIA/dgx-spark-playbooks/issues/22"},
+      {"smem-optin",
+       "Dynamic shared memory above 48 KiB needs the opt-in attribute; the opt-in maximum (GB10: 101376 B) must "
+       "really launch",
+       "https://docs.nvidia.com/cuda/cuda-programming-guide/05-appendices/compute-capabilities.html ; "
+       "https://github.com/QwenLM/FlashQLA/issues/4"},
+      {"ptx-cp-async", "PTX ISA, cp.async: sm_80 or higher",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#data-movement-and-conversion-instructions-cp-async"},
+      {"ptx-redux", "PTX ISA, redux.sync (integer forms): sm_80 or higher",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#parallel-synchronization-and-communication-"
+       "instructions-redux-sync"},
+      {"ptx-stmatrix", "PTX ISA, stmatrix: sm_90 or higher",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#warp-level-matrix-instructions-stmatrix"},
+      {"ptx-elect", "PTX ISA, elect.sync: sm_90 or higher",
+       "https://docs.nvidia.com/cuda/parallel-thread-execution/#parallel-synchronization-and-communication-"
+       "instructions-elect-sync"},
+      {"cuda-guide-um", "CUDA Programming Guide, unified memory: managed memory on every supported GPU",
+       "https://docs.nvidia.com/cuda/cuda-programming-guide/"},
+      {"um-gb10",
+       "GB10 reports managed and pageable memory access (llama.cpp issue 24933); cudaHostRegister on ordinary "
+       "host memory returns cudaErrorNotSupported on GB10 (antirez/ds4 PR 158)",
+       "https://github.com/ggml-org/llama.cpp/issues/24933 ; https://github.com/antirez/ds4/pull/158"},
       {"sass-footprint",
        "SASS of ptxas 13.0 (this tool's inspection, docs/classification.md): FP8 mma.sync is one QMMA on sm_89 "
        "and sm_12x but conversions plus two HMMA on sm_90 and sm_100; int4 mma is one IMMA on sm_80-sm_89 and "

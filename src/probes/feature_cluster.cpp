@@ -3,7 +3,7 @@
 // and verified) and cluster.dsmem (distributed shared memory through mapa +
 // ld.shared::cluster, standard program with a cluster launch).
 #include "feature_probes.hpp"
-#include "feature_program.hpp"
+#include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
@@ -65,7 +65,7 @@ unsigned largest_granted_cluster(session& s, const test_case& tc) {
     if (r == CUDA_SUCCESS && clusters > 0) largest = size;
     answers += fmt::format("{}{}: {}", answers.empty() ? "" : ", ", size, answer);
   }
-  feature::note(s, fmt::format("cuOccupancyMaxActiveClusters by cluster size: {}; largest granted: {}", answers,
+  note(s, fmt::format("cuOccupancyMaxActiveClusters by cluster size: {}; largest granted: {}", answers,
                                largest ? std::to_string(largest) : std::string("none")));
   return largest;
 }
@@ -75,26 +75,26 @@ bool launch_and_verify(session& s, const test_case& tc, const probe& p, std::vec
                        bool place_first) {
   const bool launched = s.stage(report::stage_kind::launch, [&]() -> stage_outcome {
     if (place_first) {
-      if (auto placed_ok = feature::place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
-    } else if (const CUresult r = feature::reset_device_buffers(s, tc, placed); r != CUDA_SUCCESS) {
+      if (auto placed_ok = place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
+    } else if (const CUresult r = reset_device_buffers(s, tc, placed); r != CUDA_SUCCESS) {
       return stage_outcome::failure(s.name(r), "resetting the output buffer failed");
     }
-    feature::param_block params(tc, placed);
-    stage_outcome o = feature::launch_and_wait(s, tc.launch, params.data());
+    param_block params(tc, placed);
+    stage_outcome o = launch_and_wait(s, tc.launch, params.data());
     o.log = fmt::format("cluster size {}, {} blocks{}{}", tc.launch.cluster.x, tc.launch.grid.x,
                         o.log.empty() ? "" : ": ", o.log);
     return o;
   });
   if (!launched) return false;
   return s.stage(report::stage_kind::verify,
-                 [&]() -> stage_outcome { return feature::verify_outputs(s, tc, placed, p.reference(tc)); });
+                 [&]() -> stage_outcome { return verify_outputs(s, tc, placed, p.reference(tc)); });
 }
 
 void cluster_launch_program(session& s, const test_case& tc, const probe& p) {
   if (!s.load(tc.entry)) return;
   int supported = 0;
   if (s.api().device_get_attribute(&supported, CU_DEVICE_ATTRIBUTE_CLUSTER_LAUNCH, s.device()) == CUDA_SUCCESS)
-    feature::note(s, fmt::format("device attribute cluster_launch = {}", supported));
+    note(s, fmt::format("device attribute cluster_launch = {}", supported));
   std::vector<placed_buffer> placed;
   if (!launch_and_verify(s, tc, p, placed, true)) return;
   if (s.context_poisoned()) return;
@@ -123,6 +123,7 @@ probe make_cluster_launch() {
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.skip_reason = needs_sm90;
   p.program = cluster_launch_program;
+  p.runtime_only = true;  // what the driver grants is a run-time question
   p.make_case = [](const exec_facts&) {
     test_case tc;
     tc.launch.grid = {launch_blocks, 1, 1};

@@ -3,7 +3,7 @@
 // query, opt in, launch, search downwards if the reported value fails, verify
 // the kernel's view of every word at the size that worked.
 #include "feature_probes.hpp"
-#include "feature_program.hpp"
+#include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
@@ -43,8 +43,8 @@ try_result try_launch(session& s, const test_case& tc, std::vector<placed_buffer
                                           static_cast<int>(bytes));
   if (r != CUDA_SUCCESS) return {r, "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"};
   const test_case sized = with_bytes(tc, bytes);
-  if ((r = feature::reset_device_buffers(s, sized, placed)) != CUDA_SUCCESS) return {r, "cuMemcpyHtoD"};
-  feature::param_block params(sized, placed);
+  if ((r = reset_device_buffers(s, sized, placed)) != CUDA_SUCCESS) return {r, "cuMemcpyHtoD"};
+  param_block params(sized, placed);
   if ((r = s.launch(sized.launch, params.data())) != CUDA_SUCCESS) return {r, "cuLaunchKernel"};
   r = s.api().ctx_synchronize();
   s.observe(r);
@@ -71,9 +71,9 @@ void smem_max_program(session& s, const test_case& tc, const probe& p) {
                                                                  "of static shared memory",
                                                                  reported, static_bytes));
     limit = static_cast<unsigned>(reported - static_bytes);
-    if (auto placed_ok = feature::place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
+    if (auto placed_ok = place_all(s, tc, placed); !placed_ok.ok) return placed_ok;
 
-    feature::note(s, fmt::format("reported opt-in maximum {} B per block (shared_memory_per_block_optin_bytes), "
+    note(s, fmt::format("reported opt-in maximum {} B per block (shared_memory_per_block_optin_bytes), "
                                    "{} B of it static in this kernel: {} B of dynamic shared memory expected",
                                    reported, static_bytes, limit));
     const try_result at_limit = try_launch(s, tc, placed, limit);
@@ -82,13 +82,13 @@ void smem_max_program(session& s, const test_case& tc, const probe& p) {
       const try_result beyond = try_launch(s, tc, placed, limit + beyond_step);
       if (beyond.ok()) {
         measured = limit + beyond_step;
-        feature::note(s, fmt::format("{} B (1 KiB more than reported) also launched", measured));
+        note(s, fmt::format("{} B (1 KiB more than reported) also launched", measured));
       } else {
-        feature::note(s, fmt::format("{} B (1 KiB more) refused: {}", limit + beyond_step, beyond.describe(s)));
+        note(s, fmt::format("{} B (1 KiB more) refused: {}", limit + beyond_step, beyond.describe(s)));
       }
     } else {
       const std::string refused = fmt::format("{} B refused: {}", limit, at_limit.describe(s));
-      feature::note(s, refused);
+      note(s, refused);
       if (s.context_poisoned()) return stage_outcome::failure(s.name(at_limit.result), refused);
       // Largest multiple of the search step below the limit that launches.
       unsigned lo = 0, hi = limit;
@@ -105,7 +105,7 @@ void smem_max_program(session& s, const test_case& tc, const probe& p) {
       }
       measured = lo;
     }
-    feature::note(s, fmt::format("largest dynamic shared memory that launched: {} B", measured));
+    note(s, fmt::format("largest dynamic shared memory that launched: {} B", measured));
     // Leave the output of a launch at exactly the measured size for verification.
     if (const try_result last = try_launch(s, tc, placed, measured); !last.ok())
       return stage_outcome::failure(s.name(last.result),
@@ -115,7 +115,7 @@ void smem_max_program(session& s, const test_case& tc, const probe& p) {
   if (!launched) return;
   s.stage(report::stage_kind::verify, [&]() -> stage_outcome {
     const test_case sized = with_bytes(tc, measured);
-    stage_outcome o = feature::verify_outputs(s, sized, placed, p.reference(sized));
+    stage_outcome o = verify_outputs(s, sized, placed, p.reference(sized));
     if (!o.ok) return o;
     if (measured < limit)
       return stage_outcome::failure(
@@ -144,6 +144,7 @@ probe make_smem_max() {
   p.kernel = "kernels/smem_max.cu";
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.program = smem_max_program;
+  p.runtime_only = true;  // what the driver grants is a run-time question
   p.make_case = [](const exec_facts& f) {
     unsigned bytes = gb10_optin_bytes;
     if (f.device)

@@ -4,7 +4,7 @@
 // by notes of the device attributes that decide the outcome (and, for managed
 // memory, the cuMemGetInfo figure beside /proc/meminfo's MemAvailable).
 #include "feature_probes.hpp"
-#include "feature_program.hpp"
+#include "sm121probe/probe/program.hpp"
 
 #include "sm121probe/cuda/device_query.hpp"
 
@@ -28,7 +28,7 @@ void note_attributes(session& s, const attribute_list& attributes) {
     const CUresult r = s.api().device_get_attribute(&v, attribute, s.device());
     line += fmt::format("{}{} = {}", line.empty() ? "" : ", ", key, r == CUDA_SUCCESS ? std::to_string(v) : s.name(r));
   }
-  feature::note(s, "device attributes: " + line);
+  note(s, "device attributes: " + line);
 }
 
 std::string gib(std::uint64_t bytes) { return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1ull << 30)); }
@@ -39,7 +39,7 @@ void note_free_memory(session& s) {
   std::size_t free_bytes = 0, total_bytes = 0;
   const CUresult r = s.api().mem_get_info(&free_bytes, &total_bytes);
   if (r != CUDA_SUCCESS) {
-    feature::note(s, fmt::format("cuMemGetInfo failed: {}", s.name(r)));
+    note(s, fmt::format("cuMemGetInfo failed: {}", s.name(r)));
     return;
   }
   std::string line = fmt::format("cuMemGetInfo: {} free of {}", gib(free_bytes), gib(total_bytes));
@@ -50,12 +50,13 @@ void note_free_memory(session& s) {
     if (integrated && free_bytes < *available / 2)
       line += "; on this integrated GPU cuMemGetInfo does not count reclaimable page cache: trust MemAvailable";
   }
-  feature::note(s, std::move(line));
+  note(s, std::move(line));
 }
 
 probe make_um(const char* id, const char* description, std::string details, memory_kind memory,
               attribute_list attributes, std::uint64_t seed) {
   probe p;
+  p.runtime_only = true;  // memory behaviour is a run-time question
   p.id = id;
   p.category = "memory";
   p.description = description;

@@ -201,6 +201,12 @@ TEST(Expectations, ApplyRules) {
   p.result = report::verdict::fallback;
   report::apply_expectation(p);
   EXPECT_TRUE(p.as_expected);
+  p.expectation = report::expectation_kind::verdict;
+  p.expected = report::verdict::native;
+  p.result = report::verdict::skipped;
+  report::apply_expectation(p);
+  EXPECT_TRUE(p.as_expected) << "not tested: no contradiction";
+  EXPECT_FALSE(p.worse_than_expected);
 }
 
 TEST(Expectations, TableCoversKnownProbesOnly) {

@@ -150,6 +150,10 @@ struct probe {
   program_fn program;
   /// Probes that show the path software takes instead when this one fails.
   std::vector<std::string> see_also;
+  /// The question is answered only by running (memory behaviour, launch
+  /// limits): offline, a successful compile then yields `skipped` ("needs a
+  /// GPU"), not a compile-only `native`.
+  bool runtime_only = false;
   /// Instructions checked in the SASS of every native (non-fallback,
   /// device_native) compile; empty: the SASS is not judged.
   std::vector<sass_check> sass_checks;

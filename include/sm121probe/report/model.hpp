@@ -202,7 +202,8 @@ struct run_report {
 
 /// Sets as_expected / worse_than_expected from the result and the expectation:
 /// with a definite expectation, as_expected means equal and worse means a lower
-/// rank; with none or unknown, a failing result is unexpected and worse.
+/// rank; with none or unknown, a failing result is unexpected and worse. A
+/// skipped result (not tested) is neither.
 void apply_expectation(probe_result& p);
 
 [[nodiscard]] std::string_view to_string(expectation_kind k);
