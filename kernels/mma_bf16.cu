@@ -1,6 +1,7 @@
 // Probe mma.bf16: m16n8k16 bf16 x bf16 -> f32 (mma.sync...f32.bf16.bf16.f32).
 // Expected on sm_121: native. Needs sm_80 or newer: on sm_75 ptxas rejects it.
 #include "mma_layout.cuh"
+#include "mma_sm80_ptx.cuh"
 
 extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned short* B, const float* C, float* D) {
   const int lane = threadIdx.x & 31;
@@ -11,8 +12,7 @@ extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned 
   for (int r = 0; r < 2; ++r) b[r] = sm121::pack_b(s, B, lane, r);
   sm121::load_c32(s, C, lane, c);
   asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%10,%11,%12,%13};"
+      SM121_PTX_MMA_BF16_F32
       : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]), "f"(c[2]),
         "f"(c[3]));

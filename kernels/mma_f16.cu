@@ -3,6 +3,7 @@
 // Expected on sm_121: native. The sm80-ptx variant is the path libraries take
 // when they ship only compute_80 PTX (the driver JIT-compiles it at load).
 #include "mma_layout.cuh"
+#include "mma_sm80_ptx.cuh"
 
 extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned short* B, const float* C, float* D) {
   const int lane = threadIdx.x & 31;
@@ -13,8 +14,7 @@ extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned 
   for (int r = 0; r < 2; ++r) b[r] = sm121::pack_b(s, B, lane, r);
   sm121::load_c32(s, C, lane, c);
   asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%10,%11,%12,%13};"
+      SM121_PTX_MMA_F16_F32
       : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]), "f"(c[2]),
         "f"(c[3]));

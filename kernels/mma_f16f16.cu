@@ -2,6 +2,7 @@
 // (mma.sync...f16.f16.f16.f16), the half-precision-accumulate HMMA form.
 // Expected on sm_121: native.
 #include "mma_layout.cuh"
+#include "mma_sm80_ptx.cuh"
 
 extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned short* B, const unsigned short* C,
                                         unsigned short* D) {
@@ -12,7 +13,7 @@ extern "C" __global__ void probe_kernel(const unsigned short* A, const unsigned 
   for (int r = 0; r < 2; ++r) b[r] = sm121::pack_b(s, B, lane, r);
   sm121::load_c16(s, C, lane, c);
   asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16 {%0,%1}, {%2,%3,%4,%5}, {%6,%7}, {%8,%9};"
+      SM121_PTX_MMA_F16_F16
       : "=r"(d[0]), "=r"(d[1])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "r"(c[0]), "r"(c[1]));
   sm121::store_d16(s, D, lane, d);

@@ -2,6 +2,7 @@
 // computes D = A*B + C for one tile; inputs are chosen so that the exact
 // result is representable, so the CPU reference (double) must match exactly.
 #include "mma_layout.cuh"
+#include "mma_sm80_ptx.cuh"
 #include "probes.hpp"
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct mma_spec {
   in_type in;
   acc_type acc;
   std::uint64_t seed;
+  sass_check sass;  // the instruction the kernel uses, for the SASS inspection
 };
 
 // Values k/2 with |k| <= 4: exact in f16, bf16 and tf32; products are multiples
@@ -92,6 +94,7 @@ probe make_mma(const mma_spec& spec) {
   p.details = spec.details;
   p.kernel = spec.kernel;
   p.variants = native_and_sm80_ptx();
+  p.sass_checks = {spec.sass};
   p.make_case = [spec](const exec_facts&) {
     const sm121::shape_info si = sm121::info(spec.shape);
     lcg rng(spec.seed);
@@ -141,24 +144,23 @@ std::vector<probe> make_mma_sm80_probes() {
        "The workhorse of every sm_80-path GEMM and attention kernel, and what Triton emits for sm_12x when it "
        "falls back to Ampere code generation. The sm80-ptx variant is the path of libraries that ship only "
        "compute_80 PTX: the driver JIT-compiles it at load time.",
-       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f32, 11},
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f32, 11, {"HMMA", SM121_PTX_MMA_F16_F32, "ffff", "rrrrrrffff"}},
       {"mma.f16f16", "kernels/mma_f16f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f16 accumulate (HMMA)",
        "The half-precision-accumulate form, used by inference kernels that trade accuracy for register "
        "pressure. Packed f16x2 accumulators exercise a different register layout than the f32 form.",
-       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f16, 12},
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f16, 12, {"HMMA", SM121_PTX_MMA_F16_F16, "rr", "rrrrrrrr"}},
       {"mma.bf16", "kernels/mma_bf16.cu", "Warp MMA m16n8k16 bf16 x bf16 -> f32 (HMMA; needs sm_80+)",
        "bf16 is the default training and inference type of current models; this is its tensor-core path on "
        "the sm_80 code generation that runs on every GPU since Ampere.",
-       mma_shape::m16n8k16_b16, in_type::bf16, acc_type::f32, 13},
+       mma_shape::m16n8k16_b16, in_type::bf16, acc_type::f32, 13, {"HMMA", SM121_PTX_MMA_BF16_F32, "ffff", "rrrrrrffff"}},
       {"mma.tf32", "kernels/mma_tf32.cu", "Warp MMA m16n8k8 tf32 x tf32 -> f32 (HMMA; needs sm_80+)",
        "tf32 is what frameworks use for float32 matrix multiplies when tensor cores are allowed "
        "(allow_tf32); a different shape (k = 8) and 32-bit operand registers.",
-       mma_shape::m16n8k8_tf32, in_type::tf32, acc_type::f32, 14},
+       mma_shape::m16n8k8_tf32, in_type::tf32, acc_type::f32, 14, {"HMMA", SM121_PTX_MMA_TF32_F32, "ffff", "rrrrrrffff"}},
       {"mma.s8", "kernels/mma_s8.cu", "Warp MMA m16n8k32 s8 x s8 -> s32 (IMMA)",
        "int8 quantised inference (weights and activations in s8, exact s32 accumulation) on the integer "
        "tensor-core path; full-range signed inputs check sign handling.",
-       mma_shape::m16n8k32_b8,
-       in_type::s8, acc_type::s32, 15},
+       mma_shape::m16n8k32_b8, in_type::s8, acc_type::s32, 15, {"IMMA", SM121_PTX_MMA_S8_S32, "rrrr", "rrrrrrrrrr"}},
   };
   std::vector<probe> out;
   for (const auto& s : specs) out.push_back(make_mma(s));
