@@ -262,7 +262,9 @@ TEST(NarrowRegistry, VariantsAndChecks) {
       EXPECT_FALSE(c.outputs.empty()) << p.id;
       for (char t : c.outputs + c.inputs) EXPECT_NE(std::string("frh").find(t), std::string::npos) << p.id;
     }
-    if (p.id.starts_with("mma.") && p.id != "mma.s4") {
+    const bool narrow = p.id.starts_with("mma.fp8.") || p.id.starts_with("mma.f8f6f4.") ||
+                        p.id.starts_with("mma.mx") || p.id == "mma.nvf4";
+    if (narrow) {
       ASSERT_EQ(p.variants.size(), 2u) << p.id;
       EXPECT_EQ(p.variants[1].label, "sm80-dequant") << p.id;
       EXPECT_TRUE(p.variants[1].fallback);
