@@ -279,6 +279,10 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
   } else {
     if (executor) {
       cuda::driver_query q = executor->query(opts.device);
+      if (!q.device && q.driver.available && q.driver.device_count > 0 && opts.device >= q.driver.device_count)
+        throw selection_error(fmt::format("--device {}: the driver reports {} device{} (0 to {})", opts.device,
+                                          q.driver.device_count, q.driver.device_count == 1 ? "" : "s",
+                                          q.driver.device_count - 1));
       r.driver = q.driver;
       if (q.device) {
         offline = false;

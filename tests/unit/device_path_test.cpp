@@ -219,6 +219,20 @@ TEST(DevicePath, StickyErrorInProcessStopsLaterAttempts) {
   EXPECT_EQ(drv.launches, 1) << "nothing launched on a poisoned context";
 }
 
+TEST(DevicePath, NonexistentDeviceOrdinalIsAUsageError) {
+  fake_driver drv;
+  probe::in_process_executor ex(&drv);
+  probe::run_options opts;
+  opts.only = {"cuda.fma"};
+  opts.device = 2;
+  try {
+    (void)probe::run_battery(opts, tools(), &ex, nullptr);
+    FAIL() << "a missing device must not silently become an offline run";
+  } catch (const probe::selection_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--device 2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DevicePath, NoDeviceFallsBackToOfflineWithNotice) {
   struct capture final : probe::run_observer {
     std::vector<std::string> lines;
