@@ -23,6 +23,7 @@ namespace {
 
 struct run_flags {
   std::string target;
+  std::string driver_cuda;
   output_flags out;
   std::string expect;
   std::string write_expect;
@@ -126,6 +127,12 @@ int run_command(const run_flags& f, context& ctx) {
     opts.target = parse_arch_name(f.target);
     if (!opts.target) throw usage_error(fmt::format("--target '{}' is not an architecture name (e.g. sm_121)", f.target));
   }
+  if (!f.driver_cuda.empty()) {
+    opts.driver_cuda = parse_cuda_version(f.driver_cuda);
+    if (!opts.driver_cuda || !max_ptx_isa_for(*opts.driver_cuda))
+      throw usage_error(fmt::format("--driver-cuda '{}' is not a CUDA release of 10.0 or later (e.g. 12.8)",
+                                    f.driver_cuda));
+  }
   if (f.timeout_s <= 0) throw usage_error("--timeout must be positive");
   opts.device = f.device;
   opts.only = f.only;
@@ -208,6 +215,9 @@ command add_run_command(CLI::App& root, context& ctx) {
   sub->add_option("--target", flags->target,
                   "Offline report for this architecture (e.g. sm_121, sm_90a) instead of probing a GPU; "
                   "default without a GPU: sm_121");
+  sub->add_option("--driver-cuda", flags->driver_cuda,
+                  "Offline: also predict whether a driver of this CUDA release (e.g. 12.8) accepts the PTX of "
+                  "the PTX variants (NVRTC emits its own PTX ISA version)");
   add_output_flags(*sub, flags->out,
                    {output_format::text, output_format::json, output_format::markdown, output_format::junit},
                    "Write the report (in --format) to this path, atomically; '-' = stdout. Default: with --format, "

@@ -1,5 +1,6 @@
 #include "sm121probe/probe/runner.hpp"
 
+#include "sm121probe/binscan/ptx.hpp"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/probe/expectations.hpp"
 #include "sm121probe/probe/registry.hpp"
@@ -67,7 +68,7 @@ std::string jit_target_for(const gpu_arch& arch) {
 }
 
 compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, const variant& v,
-                                 const gpu_arch& arch, bool offline) {
+                                 const gpu_arch& arch, bool offline, std::optional<cuda_version> driver) {
   compiled_variant out;
   out.attempt.variant = v.label;
   out.attempt.fallback = v.fallback;
@@ -147,6 +148,20 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
         out.attempt.stages.push_back(make_stage(stage_kind::jit_link, link.ok, link.ms, link.status, log));
         if (!link.ok) return out;
         for (auto& w : nvrtc::extract_warnings(link.log)) out.attempt.warnings.push_back(std::move(w));
+        if (driver) {
+          // The driver refuses PTX newer than its release knows, whatever ptxas can do.
+          const std::string_view text(reinterpret_cast<const char*>(res.image.data()), res.image.size());
+          const auto header = binscan::parse_ptx_header(text);
+          const compat_result c =
+              header ? ptx_isa_accepted(header->isa, *driver) : compat_result{false, "the PTX has no .version line"};
+          out.attempt.stages.push_back(make_stage(
+              stage_kind::load, c.ok, 0.0, c.ok ? "" : "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
+              c.ok ? fmt::format("predicted: a CUDA {} driver accepts PTX ISA {}", to_string(*driver),
+                                 to_string(header->isa))
+                   : fmt::format("predicted: {}", c.reason),
+              true));
+          if (!c.ok) return out;
+        }
         out.image = std::move(link.cubin);
       } else {
         out.image = std::move(res.image);
@@ -276,6 +291,7 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     arch = validate_target(*opts.target, tools, r.toolkit.nvrtc_archs);
     r.target = to_string(*opts.target);
     r.driver.error = "not queried: --target requests an offline report";
+    if (opts.driver_cuda) r.driver.cuda_version = to_string(*opts.driver_cuda);
   } else {
     if (executor) {
       cuda::driver_query q = executor->query(opts.device);
@@ -295,11 +311,14 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     if (offline) {
       arch = parse_arch_name(default_offline_target)->arch;
       r.target = default_offline_target;
+      if (opts.driver_cuda && !r.driver.version) r.driver.cuda_version = to_string(*opts.driver_cuda);
       if (observer)
         observer->notice(fmt::format("no usable GPU ({}): offline report for {} from compilation only",
                                      r.driver.error.empty() ? "unknown reason" : r.driver.error, r.target));
     } else {
       r.target = sass_name(arch);
+      if (opts.driver_cuda && observer)
+        observer->notice("--driver-cuda is for offline reports; the installed driver decides on a device");
     }
   }
   r.mode = offline ? report::run_mode::offline : report::run_mode::device;
@@ -325,7 +344,7 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
         const probe& p = *selected[jobs[k].probe_index];
         const variant& v = p.variants[jobs[k].variant_index];
         try {
-          compiled[k] = compile_variant(tools, p, v, arch, offline);
+          compiled[k] = compile_variant(tools, p, v, arch, offline, offline ? opts.driver_cuda : std::nullopt);
         } catch (const std::exception& e) {
           compiled[k].attempt.variant = v.label;
           compiled[k].attempt.fallback = v.fallback;

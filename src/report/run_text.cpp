@@ -52,7 +52,10 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
                                                     r.driver.nvidia_version_file.empty()
                                                         ? ""
                                                         : " (" + r.driver.nvidia_version_file + ")")
-                                      : "none");
+                                  : r.driver.cuda_version.empty()
+                                      ? std::string("none")
+                                      : fmt::format("none; PTX checked against an assumed CUDA {} driver",
+                                                    r.driver.cuda_version));
   if (!r.driver.error.empty()) os << " - " << r.driver.error;
   os << fmt::format(" | NVRTC {} | nvJitLink {}\n\n", r.toolkit.nvrtc_version,
                     r.toolkit.nvjitlink_version.empty() ? "unavailable" : r.toolkit.nvjitlink_version);

@@ -113,7 +113,8 @@ TEST(RunCli, BadFlagsExit2WithOneLine) {
   const std::vector<std::vector<std::string>> cases = {
       {"--bogus"},          {"--target", "sm_12x"},   {"--target", "compute_80"}, {"--target", "sm_130"},
       {"--target", "sm_89a"}, {"--only", "nothing*"}, {"--timeout", "0"},         {"--device", "-1"},
-      {"-j"},               {"scan", "--format", "x"}, {"list", "--format", "pdf"}};
+      {"-j"},               {"scan", "--format", "x"}, {"list", "--format", "pdf"}, {"--driver-cuda", "12.x"},
+      {"--driver-cuda", "twelve"}};
   for (const auto& args : cases) {
     const auto r = run_tool(args);
     std::string joined;

@@ -150,6 +150,28 @@ TEST(CompileVariant, FixedSassForAnotherArchitectureGetsAPredictedLoad) {
   EXPECT_TRUE(ok.attempt.stages[1].ok) << "sm_120 SASS loads on 12.1";
 }
 
+TEST(CompileVariant, OfflinePtxIsCheckedAgainstAnAssumedDriver) {
+  const auto& p = *probe::find_probe("mma.f16");
+  const auto& ptx_variant = p.variants.at(1);
+  ASSERT_EQ(ptx_variant.target.name, "compute_80");
+  // NVRTC 13.0 writes PTX ISA 9.0: a CUDA 12.8 driver (ISA <= 8.7) refuses it at load.
+  const auto old = probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true, cuda_version{12, 8});
+  ASSERT_EQ(old.attempt.stages.size(), 3u);
+  const auto& load = old.attempt.stages[2];
+  EXPECT_EQ(load.stage, report::stage_kind::load);
+  EXPECT_TRUE(load.predicted);
+  EXPECT_FALSE(load.ok);
+  EXPECT_EQ(load.error, "CUDA_ERROR_UNSUPPORTED_PTX_VERSION");
+  EXPECT_NE(load.log.find("8.7"), std::string::npos) << load.log;
+  EXPECT_FALSE(old.device_ready);
+  const auto current =
+      probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true, parse_cuda_version(tools().nvrtc_version()));
+  ASSERT_EQ(current.attempt.stages.size(), 3u);
+  EXPECT_TRUE(current.attempt.stages[2].ok) << current.attempt.stages[2].log;
+  // Without an assumed driver there is no such stage.
+  EXPECT_EQ(probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true).attempt.stages.size(), 2u);
+}
+
 TEST(Toolchain, MissingNvrtcIsReported) {
   ::setenv("SM121PROBE_NVRTC_LIBRARY", "/nonexistent/libnvrtc.so", 1);
   const auto r = nvrtc::load_toolchain();

@@ -39,6 +39,9 @@ struct run_options {
   std::vector<std::string> only;    ///< glob patterns on probe ids
   std::vector<std::string> skip;
   unsigned jobs = 0;                ///< parallel compile jobs; 0 = hardware concurrency
+  /// Offline only: predict, for PTX variants, whether a driver of this CUDA
+  /// release accepts the PTX ISA version (unset: assume a driver as new as NVRTC).
+  std::optional<cuda_version> driver_cuda;
   std::vector<std::string> command_line;
 };
 
@@ -57,9 +60,11 @@ struct compiled_variant {
 /// (plain, else `f`, else `a`: the least specific target that compiles);
 /// fixed targets compile as named. Offline additionally JIT-links PTX to
 /// `arch` with nvJitLink and predicts whether a SASS image for another
-/// architecture loads (compatibility rules), so every verdict rests on SASS.
+/// architecture loads (compatibility rules), so every verdict rests on SASS;
+/// with `driver`, it also predicts whether that driver accepts the PTX ISA.
 [[nodiscard]] compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, const variant& v,
-                                               const gpu_arch& arch, bool offline);
+                                               const gpu_arch& arch, bool offline,
+                                               std::optional<cuda_version> driver = std::nullopt);
 
 /// The target nvJitLink compiles PTX for when it stands in for the driver's
 /// JIT on a device of `arch`: the arch-specific form where one exists (the
