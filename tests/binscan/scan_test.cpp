@@ -184,7 +184,8 @@ TEST(ScanStub, NativePathDoesNotDecompress) {
   EXPECT_EQ(scan(blob, "x.fatbin").result, verdict::native);
   // When the verdict would be failing the payload is inspected, and a corrupt one is an error.
   auto fail_blob = b::make_container({junk});
-  const auto& fe = scan(fail_blob, "x.fatbin").containers.at(0).container.entries.at(0);
+  const auto first = scan(fail_blob, "x.fatbin");
+  const auto& fe = first.containers.at(0).container.entries.at(0);
   for (std::uint64_t i = 0; i < fe.compressed_size; ++i) fail_blob[fe.payload_offset() + i] = std::byte{0xEE};
   const auto r = scan(fail_blob, "x.fatbin");
   EXPECT_EQ(r.result, verdict::error);
