@@ -1,6 +1,7 @@
 #include "sm121probe/probe/registry.hpp"
 
 #include "probes.hpp"
+#include "sm121probe/util/glob.hpp"
 
 namespace sm121probe::probe {
 
@@ -28,33 +29,12 @@ const probe* find_probe(std::string_view id) {
   return nullptr;
 }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  // Iterative wildcard match with backtracking to the last '*'.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 std::vector<const probe*> select_probes(const std::vector<std::string>& only, const std::vector<std::string>& skip) {
   std::vector<const probe*> out;
   for (const auto& p : all_probes()) {
     bool keep = only.empty();
-    for (const auto& g : only) keep = keep || glob_match(g, p.id);
-    for (const auto& g : skip) keep = keep && !glob_match(g, p.id);
+    for (const auto& g : only) keep = keep || util::glob_match(g, p.id);
+    for (const auto& g : skip) keep = keep && !util::glob_match(g, p.id);
     if (keep) out.push_back(&p);
   }
   return out;

@@ -1,5 +1,7 @@
 #include "sm121probe/report/baseline.hpp"
 
+#include "sm121probe/util/glob.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -30,27 +32,6 @@ verdict parse_allowed(const ordered& v, const std::string& pattern) {
 }
 
 }  // namespace
-
-bool id_glob_match(std::string_view p, std::string_view s) {
-  // Iterative matcher with backtracking to the last '*': linear in practice, no recursion.
-  std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
-      ++pi;
-      ++si;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = si;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      si = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 expect_file parse_expect_file(std::string_view text) {
   ordered j;
@@ -104,7 +85,7 @@ const expect_rule* rule_for(const expect_file& f, std::string_view id) {
       if (r.pattern == id) return &r;
       continue;
     }
-    if (!id_glob_match(r.pattern, id)) continue;
+    if (!util::glob_match(r.pattern, id)) continue;
     if (!best || literal_chars(r.pattern) > literal_chars(best->pattern)) best = &r;
   }
   return best;

@@ -76,15 +76,6 @@ TEST(Baseline, MostSpecificRuleWins) {
   EXPECT_EQ(rule_for(none, "y"), nullptr);
 }
 
-TEST(Baseline, GlobMatching) {
-  EXPECT_TRUE(id_glob_match("*", ""));
-  EXPECT_TRUE(id_glob_match("mma.*", "mma.bf16"));
-  EXPECT_FALSE(id_glob_match("mma.*", "mma"));
-  EXPECT_TRUE(id_glob_match("*.sm_12?", "image.load.sm_120"));
-  EXPECT_FALSE(id_glob_match("*.sm_12?", "image.load.sm_120a"));
-  EXPECT_TRUE(id_glob_match("a*b*c", "aXXbYYbc"));
-  EXPECT_FALSE(id_glob_match("a*b*c", "aXXbYYb"));
-}
 
 TEST(Baseline, WrittenFromARunPassesThatRun) {
   run_report r = device_report();

@@ -3,6 +3,7 @@
 #include "sm121probe/probe/probe.hpp"
 #include "sm121probe/probe/registry.hpp"
 #include "sm121probe/probe/runner.hpp"
+#include "sm121probe/util/glob.hpp"
 
 #include <gtest/gtest.h>
 
@@ -63,12 +64,19 @@ TEST(Compare, ShortBufferIsAMismatch) {
 }
 
 TEST(Glob, Matches) {
+  using util::glob_match;
   EXPECT_TRUE(glob_match("mma.*", "mma.f16"));
   EXPECT_TRUE(glob_match("*", "anything"));
+  EXPECT_TRUE(glob_match("*", ""));
   EXPECT_TRUE(glob_match("mma.?16", "mma.f16"));
   EXPECT_FALSE(glob_match("mma.*", "cuda.fma"));
+  EXPECT_FALSE(glob_match("mma.*", "mma"));
   EXPECT_TRUE(glob_match("*.f16*", "mma.f16f16"));
   EXPECT_FALSE(glob_match("mma", "mma.f16"));
+  EXPECT_TRUE(glob_match("*.sm_12?", "image.load.sm_120"));
+  EXPECT_FALSE(glob_match("*.sm_12?", "image.load.sm_120a"));
+  EXPECT_TRUE(glob_match("a*b*c", "aXXbYYbc")) << "backtracks to the last star";
+  EXPECT_FALSE(glob_match("a*b*c", "aXXbYYb"));
 }
 
 TEST(Registry, InvariantsHold) {

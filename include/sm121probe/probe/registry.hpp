@@ -16,10 +16,8 @@ namespace sm121probe::probe {
 /// The probe with this id, or null.
 [[nodiscard]] const probe* find_probe(std::string_view id);
 
-/// Shell-style glob match supporting '*' and '?' (for --only / --skip).
-[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
-
-/// Probes matching any `only` pattern (all when empty) and no `skip` pattern.
+/// Probes matching any `only` pattern (all when empty) and no `skip` pattern
+/// (shell-style globs, util::glob_match).
 [[nodiscard]] std::vector<const probe*> select_probes(const std::vector<std::string>& only,
                                                       const std::vector<std::string>& skip);
 

@@ -47,9 +47,6 @@ struct expect_file {
 /// Parses expectations text. Throws expect_error with a one-line reason.
 [[nodiscard]] expect_file parse_expect_file(std::string_view text);
 
-/// Shell-style glob: `*` matches any run of characters, `?` one character.
-[[nodiscard]] bool id_glob_match(std::string_view pattern, std::string_view id);
-
 /// The rule that judges `id` (see the header comment), or null.
 [[nodiscard]] const expect_rule* rule_for(const expect_file& f, std::string_view id);
 
