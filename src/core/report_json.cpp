@@ -1,5 +1,7 @@
 #include "sm121probe/report/json.hpp"
 
+#include "sm121probe/util/json_read.hpp"
+
 #include <fmt/format.h>
 
 namespace sm121probe::report {
@@ -15,69 +17,7 @@ json opt(const std::optional<T>& v) {
 
 json str_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
-// --- reading helpers: every access checks type and names the field on error --
-
-const json& field(const json& j, const char* key, const char* where) {
-  if (!j.is_object()) throw report_error(fmt::format("{}: expected an object", where));
-  const auto it = j.find(key);
-  if (it == j.end()) throw report_error(fmt::format("{}: missing field '{}'", where, key));
-  return *it;
-}
-
-std::string get_string(const json& j, const char* key, const char* where, bool nullable = false) {
-  const json& v = field(j, key, where);
-  if (nullable && v.is_null()) return {};
-  if (!v.is_string()) throw report_error(fmt::format("{}: field '{}' must be a string", where, key));
-  return v.get<std::string>();
-}
-
-bool get_bool(const json& j, const char* key, const char* where) {
-  const json& v = field(j, key, where);
-  if (!v.is_boolean()) throw report_error(fmt::format("{}: field '{}' must be a boolean", where, key));
-  return v.get<bool>();
-}
-
-template <typename T>
-std::optional<T> get_opt_number(const json& j, const char* key, const char* where) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) throw report_error(fmt::format("{}: field '{}' must be a number", where, key));
-  return it->get<T>();
-}
-
-template <typename T>
-T get_number(const json& j, const char* key, const char* where) {
-  const json& v = field(j, key, where);
-  if (!v.is_number()) throw report_error(fmt::format("{}: field '{}' must be a number", where, key));
-  return v.get<T>();
-}
-
-const json& get_array(const json& j, const char* key, const char* where) {
-  const json& v = field(j, key, where);
-  if (!v.is_array()) throw report_error(fmt::format("{}: field '{}' must be an array", where, key));
-  return v;
-}
-
-// An optional array of strings (absent or null = empty).
-std::vector<std::string> get_strings(const json& j, const char* key, const char* where) {
-  std::vector<std::string> out;
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) throw report_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
-  for (const auto& v : *it) {
-    if (!v.is_string()) throw report_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-template <typename E>
-E get_enum(const json& j, const char* key, const char* where, std::optional<E> (*parse)(std::string_view)) {
-  const std::string s = get_string(j, key, where);
-  const auto v = parse(s);
-  if (!v) throw report_error(fmt::format("{}: field '{}' has unknown value '{}'", where, key, s));
-  return *v;
-}
+using rd = util::json_reader<report_error>;
 
 }  // namespace
 
@@ -196,11 +136,11 @@ json to_json(const run_report& r) {
 stage_result stage_from_json(const json& j) {
   constexpr const char* w = "stage";
   stage_result s;
-  s.stage = get_enum(j, "stage", w, parse_stage_kind);
-  s.ok = get_bool(j, "ok", w);
-  s.ms = get_number<double>(j, "ms", w);
-  s.error = get_string(j, "error", w, true);
-  s.log = get_string(j, "log", w, true);
+  s.stage = rd::enumeration(j, "stage", w, parse_stage_kind);
+  s.ok = rd::boolean(j, "ok", w);
+  s.ms = rd::number<double>(j, "ms", w);
+  s.error = rd::string(j, "error", w, true);
+  s.log = rd::string(j, "log", w, true);
   if (const auto it = j.find("predicted"); it != j.end() && it->is_boolean()) s.predicted = it->get<bool>();
   return s;
 }
@@ -208,29 +148,29 @@ stage_result stage_from_json(const json& j) {
 attempt_result attempt_from_json(const json& j) {
   constexpr const char* w = "attempt";
   attempt_result a;
-  a.variant = get_string(j, "variant", w);
-  a.target = get_string(j, "target", w);
-  a.fallback = get_bool(j, "fallback", w);
-  for (const auto& s : get_array(j, "stages", w)) a.stages.push_back(stage_from_json(s));
-  a.max_abs_err = get_opt_number<double>(j, "max_abs_err", w);
-  a.max_rel_err = get_opt_number<double>(j, "max_rel_err", w);
-  a.mismatches = get_opt_number<std::uint64_t>(j, "mismatches", w);
-  a.notes = get_strings(j, "notes", w);
-  a.warnings = get_strings(j, "warnings", w);
-  if (const auto it = j.find("emulated"); it != j.end() && !it->is_null()) a.emulated = get_bool(j, "emulated", w);
+  a.variant = rd::string(j, "variant", w);
+  a.target = rd::string(j, "target", w);
+  a.fallback = rd::boolean(j, "fallback", w);
+  for (const auto& s : rd::array(j, "stages", w)) a.stages.push_back(stage_from_json(s));
+  a.max_abs_err = rd::opt_number<double>(j, "max_abs_err", w);
+  a.max_rel_err = rd::opt_number<double>(j, "max_rel_err", w);
+  a.mismatches = rd::opt_number<std::uint64_t>(j, "mismatches", w);
+  a.notes = rd::strings(j, "notes", w, true);
+  a.warnings = rd::strings(j, "warnings", w, true);
+  if (const auto it = j.find("emulated"); it != j.end() && !it->is_null()) a.emulated = rd::boolean(j, "emulated", w);
   if (const auto it = j.find("sass"); it != j.end() && !it->is_null()) {
     constexpr const char* sw = "sass";
     sass_summary ss;
-    ss.expected_class = get_string(*it, "expected_class", sw);
-    ss.expected_found = get_bool(*it, "expected_found", sw);
-    ss.instructions = get_number<int>(*it, "instructions", sw);
-    const json& classes = field(*it, "classes", sw);
+    ss.expected_class = rd::string(*it, "expected_class", sw);
+    ss.expected_found = rd::boolean(*it, "expected_found", sw);
+    ss.instructions = rd::number<int>(*it, "instructions", sw);
+    const json& classes = rd::field(*it, "classes", sw);
     if (!classes.is_object()) throw report_error("sass: field 'classes' must be an object");
     for (const auto& [k, v] : classes.items()) {
       if (!v.is_number_integer()) throw report_error("sass: class counts must be integers");
       ss.classes[k] = v.get<int>();
     }
-    ss.note = get_string(*it, "note", sw, true);
+    ss.note = rd::string(*it, "note", sw, true);
     a.sass = std::move(ss);
   }
   return a;
@@ -239,17 +179,17 @@ attempt_result attempt_from_json(const json& j) {
 device_info device_from_json(const json& j) {
   constexpr const char* w = "device";
   device_info d;
-  d.ordinal = get_number<int>(j, "ordinal", w);
-  d.name = get_string(j, "name", w);
-  d.uuid = get_string(j, "uuid", w, true);
-  d.pci_bus_id = get_string(j, "pci_bus_id", w, true);
-  d.cc_major = get_number<int>(j, "cc_major", w);
-  d.cc_minor = get_number<int>(j, "cc_minor", w);
-  d.total_memory_bytes = get_number<std::uint64_t>(j, "total_memory_bytes", w);
-  d.free_memory_bytes = get_opt_number<std::uint64_t>(j, "free_memory_bytes", w);
-  d.system_mem_available_bytes = get_opt_number<std::uint64_t>(j, "system_mem_available_bytes", w);
-  d.memory_note = get_string(j, "memory_note", w, true);
-  const json& attrs = field(j, "attributes", w);
+  d.ordinal = rd::number<int>(j, "ordinal", w);
+  d.name = rd::string(j, "name", w);
+  d.uuid = rd::string(j, "uuid", w, true);
+  d.pci_bus_id = rd::string(j, "pci_bus_id", w, true);
+  d.cc_major = rd::number<int>(j, "cc_major", w);
+  d.cc_minor = rd::number<int>(j, "cc_minor", w);
+  d.total_memory_bytes = rd::number<std::uint64_t>(j, "total_memory_bytes", w);
+  d.free_memory_bytes = rd::opt_number<std::uint64_t>(j, "free_memory_bytes", w);
+  d.system_mem_available_bytes = rd::opt_number<std::uint64_t>(j, "system_mem_available_bytes", w);
+  d.memory_note = rd::string(j, "memory_note", w, true);
+  const json& attrs = rd::field(j, "attributes", w);
   if (!attrs.is_object()) throw report_error("device: field 'attributes' must be an object");
   for (const auto& [k, v] : attrs.items()) {
     if (v.is_null()) d.attributes[k] = std::nullopt;
@@ -262,12 +202,12 @@ device_info device_from_json(const json& j) {
 driver_info driver_from_json(const json& drv) {
   constexpr const char* w = "driver";
   driver_info d;
-  d.available = get_bool(drv, "available", w);
-  d.version = get_opt_number<int>(drv, "version", w);
-  d.cuda_version = get_string(drv, "cuda_version", w, true);
-  d.error = get_string(drv, "error", w, true);
-  d.nvidia_version_file = get_string(drv, "nvidia_version_file", w, true);
-  d.device_count = get_number<int>(drv, "device_count", w);
+  d.available = rd::boolean(drv, "available", w);
+  d.version = rd::opt_number<int>(drv, "version", w);
+  d.cuda_version = rd::string(drv, "cuda_version", w, true);
+  d.error = rd::string(drv, "error", w, true);
+  d.nvidia_version_file = rd::string(drv, "nvidia_version_file", w, true);
+  d.device_count = rd::number<int>(drv, "device_count", w);
   return d;
 }
 
@@ -275,94 +215,86 @@ run_report report_from_json(const json& j) {
   constexpr const char* w = "report";
   if (!j.is_object()) throw report_error("not a report: expected a JSON object");
   run_report r;
-  const json& sv = field(j, "schema_version", w);
+  const json& sv = rd::field(j, "schema_version", w);
   if (!sv.is_number_integer()) throw report_error("report: schema_version must be an integer");
   r.schema = sv.get<int>();
   if (r.schema > schema_version)
     throw report_error(fmt::format("report has schema_version {}, newer than this tool understands ({})", r.schema,
                                    schema_version));
   if (r.schema < 1) throw report_error(fmt::format("report has invalid schema_version {}", r.schema));
-  const json& tool = field(j, "tool", w);
-  r.tool.name = get_string(tool, "name", "tool");
-  r.tool.version = get_string(tool, "version", "tool");
-  r.tool.git_sha = get_string(tool, "git_sha", "tool");
-  r.created = get_string(j, "created", w);
-  r.command_line = get_strings(j, "command_line", w);
-  r.mode = get_enum(j, "mode", w, parse_run_mode);
-  r.target = get_string(j, "target", w);
-  const json& host = field(j, "host", w);
-  r.host.hostname = get_string(host, "hostname", "host");
-  r.host.os = get_string(host, "os", "host");
-  r.host.kernel = get_string(host, "kernel", "host");
-  r.host.arch = get_string(host, "arch", "host");
-  const json& tk = field(j, "toolkit", w);
-  r.toolkit.nvrtc_version = get_string(tk, "nvrtc_version", "toolkit");
-  for (const auto& a : get_array(tk, "nvrtc_archs", "toolkit")) {
+  const json& tool = rd::field(j, "tool", w);
+  r.tool.name = rd::string(tool, "name", "tool");
+  r.tool.version = rd::string(tool, "version", "tool");
+  r.tool.git_sha = rd::string(tool, "git_sha", "tool");
+  r.created = rd::string(j, "created", w);
+  r.command_line = rd::strings(j, "command_line", w, true);
+  r.mode = rd::enumeration(j, "mode", w, parse_run_mode);
+  r.target = rd::string(j, "target", w);
+  const json& host = rd::field(j, "host", w);
+  r.host.hostname = rd::string(host, "hostname", "host");
+  r.host.os = rd::string(host, "os", "host");
+  r.host.kernel = rd::string(host, "kernel", "host");
+  r.host.arch = rd::string(host, "arch", "host");
+  const json& tk = rd::field(j, "toolkit", w);
+  r.toolkit.nvrtc_version = rd::string(tk, "nvrtc_version", "toolkit");
+  for (const auto& a : rd::array(tk, "nvrtc_archs", "toolkit")) {
     if (!a.is_number_integer()) throw report_error("toolkit: nvrtc_archs must hold integers");
     r.toolkit.nvrtc_archs.push_back(a.get<int>());
   }
-  r.toolkit.nvjitlink_version = get_string(tk, "nvjitlink_version", "toolkit", true);
-  r.toolkit.nvjitlink_error = get_string(tk, "nvjitlink_error", "toolkit", true);
-  r.driver = driver_from_json(field(j, "driver", w));
-  const json& dev = field(j, "device", w);
+  r.toolkit.nvjitlink_version = rd::string(tk, "nvjitlink_version", "toolkit", true);
+  r.toolkit.nvjitlink_error = rd::string(tk, "nvjitlink_error", "toolkit", true);
+  r.driver = driver_from_json(rd::field(j, "driver", w));
+  const json& dev = rd::field(j, "device", w);
   if (!dev.is_null()) r.device = device_from_json(dev);
-  for (const auto& pj : get_array(j, "probes", w)) {
+  for (const auto& pj : rd::array(j, "probes", w)) {
     constexpr const char* pw = "probe";
     probe_result p;
-    p.id = get_string(pj, "id", pw);
-    p.category = get_string(pj, "category", pw);
-    p.description = get_string(pj, "description", pw);
-    p.result = get_enum(pj, "verdict", pw, parse_verdict);
-    p.basis = get_enum(pj, "evidence", pw, parse_evidence);
-    p.reason = get_string(pj, "reason", pw, true);
-    for (const auto& a : get_array(pj, "attempts", pw)) p.attempts.push_back(attempt_from_json(a));
+    p.id = rd::string(pj, "id", pw);
+    p.category = rd::string(pj, "category", pw);
+    p.description = rd::string(pj, "description", pw);
+    p.result = rd::enumeration(pj, "verdict", pw, parse_verdict);
+    p.basis = rd::enumeration(pj, "evidence", pw, parse_evidence);
+    p.reason = rd::string(pj, "reason", pw, true);
+    for (const auto& a : rd::array(pj, "attempts", pw)) p.attempts.push_back(attempt_from_json(a));
     if (pj.contains("least_specific_target"))
-      p.least_specific_target = get_string(pj, "least_specific_target", pw, true);
-    p.see_also = get_strings(pj, "see_also", pw);
+      p.least_specific_target = rd::string(pj, "least_specific_target", pw, true);
+    p.see_also = rd::strings(pj, "see_also", pw, true);
     if (const auto it = pj.find("expected"); it != pj.end() && !it->is_null()) {
-      const std::string e = get_string(pj, "expected", pw);
+      const std::string e = rd::string(pj, "expected", pw);
       if (e == "unknown") {
         p.expectation = expectation_kind::unknown;
       } else {
         p.expectation = expectation_kind::verdict;
-        p.expected = get_enum(pj, "expected", pw, parse_verdict);
+        p.expected = rd::enumeration(pj, "expected", pw, parse_verdict);
       }
     }
-    if (pj.contains("expected_source")) p.expected_source = get_string(pj, "expected_source", pw, true);
-    if (pj.contains("as_expected")) p.as_expected = get_bool(pj, "as_expected", pw);
-    if (pj.contains("worse_than_expected")) p.worse_than_expected = get_bool(pj, "worse_than_expected", pw);
+    if (pj.contains("expected_source")) p.expected_source = rd::string(pj, "expected_source", pw, true);
+    if (pj.contains("as_expected")) p.as_expected = rd::boolean(pj, "as_expected", pw);
+    if (pj.contains("worse_than_expected")) p.worse_than_expected = rd::boolean(pj, "worse_than_expected", pw);
     if (const auto it = pj.find("baseline"); it != pj.end() && !it->is_null()) {
       baseline_check b;
-      b.rule = get_string(*it, "rule", "baseline");
-      b.allowed = get_strings(*it, "allowed", "baseline");
-      b.ok = get_bool(*it, "ok", "baseline");
+      b.rule = rd::string(*it, "rule", "baseline");
+      b.allowed = rd::strings(*it, "allowed", "baseline", true);
+      b.ok = rd::boolean(*it, "ok", "baseline");
       p.baseline = std::move(b);
     }
     r.probes.push_back(std::move(p));
   }
-  const json& sum = field(j, "summary", w);
-  r.totals.native = get_number<int>(sum, "native", "summary");
-  r.totals.fallback = get_number<int>(sum, "fallback", "summary");
-  r.totals.failing = get_number<int>(sum, "failing", "summary");
-  r.totals.skipped = get_number<int>(sum, "skipped", "summary");
-  r.totals.unexpected = get_opt_number<int>(sum, "unexpected", "summary").value_or(0);
-  r.totals.worse_than_expected = get_opt_number<int>(sum, "worse_than_expected", "summary").value_or(0);
-  r.totals.baseline_deviations = get_opt_number<int>(sum, "baseline_deviations", "summary").value_or(0);
+  const json& sum = rd::field(j, "summary", w);
+  r.totals.native = rd::number<int>(sum, "native", "summary");
+  r.totals.fallback = rd::number<int>(sum, "fallback", "summary");
+  r.totals.failing = rd::number<int>(sum, "failing", "summary");
+  r.totals.skipped = rd::number<int>(sum, "skipped", "summary");
+  r.totals.unexpected = rd::opt_number<int>(sum, "unexpected", "summary").value_or(0);
+  r.totals.worse_than_expected = rd::opt_number<int>(sum, "worse_than_expected", "summary").value_or(0);
+  r.totals.baseline_deviations = rd::opt_number<int>(sum, "baseline_deviations", "summary").value_or(0);
   return r;
 }
 
 std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 run_report parse_run_report(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string msg = e.what();
-    // nlohmann messages start with "[json.exception.parse_error.101] "; keep the useful part.
-    if (const auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
-    throw report_error("malformed JSON: " + msg);
-  }
+  const json j = rd::parse(text);
   try {
     return report_from_json(j);
   } catch (const json::exception& e) {

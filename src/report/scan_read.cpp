@@ -2,6 +2,8 @@
 #include "sm121probe/report/scan_formats.hpp"
 #include "sm121probe/report/scan_render.hpp"
 
+#include "sm121probe/util/json_read.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -14,40 +16,11 @@ namespace {
 
 using json = nlohmann::json;
 
-const json& field(const json& j, const char* key, std::string_view where) {
-  if (!j.is_object()) throw scan_read_error(fmt::format("{}: expected an object", where));
-  const auto it = j.find(key);
-  if (it == j.end()) throw scan_read_error(fmt::format("{}: missing field '{}'", where, key));
-  return *it;
-}
-
-std::string get_string(const json& j, const char* key, std::string_view where) {
-  const json& v = field(j, key, where);
-  if (!v.is_string()) throw scan_read_error(fmt::format("{}: field '{}' must be a string", where, key));
-  return v.get<std::string>();
-}
-
-std::uint64_t get_count(const json& j, const char* key, std::string_view where) {
-  const json& v = field(j, key, where);
-  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
-    throw scan_read_error(fmt::format("{}: field '{}' must be a non-negative integer", where, key));
-  return v.get<std::uint64_t>();
-}
-
-std::vector<std::string> get_strings(const json& j, const char* key, std::string_view where) {
-  const json& v = field(j, key, where);
-  if (!v.is_array()) throw scan_read_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
-  std::vector<std::string> out;
-  for (const auto& s : v) {
-    if (!s.is_string()) throw scan_read_error(fmt::format("{}: field '{}' must be an array of strings", where, key));
-    out.push_back(s.get<std::string>());
-  }
-  return out;
-}
+using rd = util::json_reader<scan_read_error>;
 
 template <typename E, std::size_t N>
 E get_enum(const json& j, const char* key, std::string_view where, const std::array<E, N>& values) {
-  const std::string s = get_string(j, key, where);
+  const std::string s = rd::string(j, key, where);
   for (const E v : values)
     if (binscan::to_string(v) == s) return v;
   throw scan_read_error(fmt::format("{}: field '{}' has unknown value '{}'", where, key, s));
@@ -78,85 +51,78 @@ std::string base64_decode(std::string_view in, std::string_view where) {
 
 binscan::module_counts counts_from(const json& j, std::string_view where) {
   binscan::module_counts c;
-  c.native = get_count(j, "native", where);
-  c.jit = get_count(j, "jit", where);
-  c.other = get_count(j, "other", where);
-  c.empty = get_count(j, "empty", where);
-  c.lto_only = get_count(j, "lto_only", where);
-  c.link_input = get_count(j, "link_input", where);
+  c.native = rd::count(j, "native", where);
+  c.jit = rd::count(j, "jit", where);
+  c.other = rd::count(j, "other", where);
+  c.empty = rd::count(j, "empty", where);
+  c.lto_only = rd::count(j, "lto_only", where);
+  c.link_input = rd::count(j, "link_input", where);
   return c;
 }
 
 binscan::scan_report from_json(const json& j) {
   if (!j.is_object()) throw scan_read_error("not a scan report: expected a JSON object");
-  const json& sv = field(j, "schema_version", "scan report");
+  const json& sv = rd::field(j, "schema_version", "scan report");
   if (!sv.is_number_integer()) throw scan_read_error("scan report: schema_version must be an integer");
   if (sv.get<int>() > scan_schema_version)
     throw scan_read_error(fmt::format("scan report has schema_version {}, newer than this tool understands ({})",
                                       sv.get<int>(), scan_schema_version));
   if (sv.get<int>() < 1) throw scan_read_error(fmt::format("scan report has invalid schema_version {}", sv.get<int>()));
   binscan::scan_report r;
-  const std::string target = get_string(j, "target", "scan report");
+  const std::string target = rd::string(j, "target", "scan report");
   const auto arch = parse_arch_name(target);
   if (!arch || arch->kind != code_kind::sass)
     throw scan_read_error(fmt::format("scan report: target '{}' is not a device architecture", target));
   r.target.device = arch->arch.base();
-  const std::string driver = get_string(j, "driver_cuda", "scan report");
+  const std::string driver = rd::string(j, "driver_cuda", "scan report");
   const auto dv = parse_cuda_version(driver);
   if (!dv) throw scan_read_error(fmt::format("scan report: driver_cuda '{}' is not a CUDA release", driver));
   r.target.driver = *dv;
-  r.target_source = get_string(j, "target_source", "scan report");
-  r.driver_source = get_string(j, "driver_cuda_source", "scan report");
+  r.target_source = rd::string(j, "target_source", "scan report");
+  r.driver_source = rd::string(j, "driver_cuda_source", "scan report");
   r.group_by = get_enum(j, "grouping", "scan report",
                         std::array{binscan::grouping::directory, binscan::grouping::python_package});
-  r.roots = get_strings(j, "roots", "scan report");
-  const json& files = field(j, "files", "scan report");
+  r.roots = rd::strings(j, "roots", "scan report");
+  const json& files = rd::field(j, "files", "scan report");
   if (!files.is_array()) throw scan_read_error("scan report: field 'files' must be an array");
   for (const auto& fj : files) {
     binscan::file_result f;
     constexpr std::string_view w = "file";
-    f.path = get_string(fj, "path", w);
+    f.path = rd::string(fj, "path", w);
     if (const auto pb = fj.find("path_bytes"); pb != fj.end()) {
       if (!pb->is_string()) throw scan_read_error("file: field 'path_bytes' must be a string");
       f.path = base64_decode(pb->get<std::string>(), w);
     }
-    f.group = get_string(fj, "group", w);
+    f.group = rd::string(fj, "group", w);
     f.format = get_enum(fj, "format", w,
                         std::array{binscan::file_format::elf, binscan::file_format::archive, binscan::file_format::cubin,
                                    binscan::file_format::fatbin, binscan::file_format::ptx, binscan::file_format::raw,
                                    binscan::file_format::unknown});
-    f.size_bytes = get_count(fj, "size_bytes", w);
+    f.size_bytes = rd::count(fj, "size_bytes", w);
     f.result = get_enum(fj, "verdict", w,
                         std::array{binscan::verdict::native, binscan::verdict::fallback, binscan::verdict::failing,
                                    binscan::verdict::no_gpu_code, binscan::verdict::error});
-    f.reason = get_string(fj, "reason", w);
-    f.sass = get_strings(fj, "sass", w);
-    const json& ptx = field(fj, "ptx", w);
+    f.reason = rd::string(fj, "reason", w);
+    f.sass = rd::strings(fj, "sass", w);
+    const json& ptx = rd::field(fj, "ptx", w);
     if (!ptx.is_array()) throw scan_read_error("file: field 'ptx' must be an array");
-    for (const auto& p : ptx) f.ptx.push_back({get_string(p, "arch", "ptx"), get_string(p, "isa", "ptx")});
-    f.lto_ir = get_strings(fj, "lto_ir", w);
-    f.counts = counts_from(field(fj, "modules", w), "modules");
-    f.warnings = get_strings(fj, "warnings", w);
+    for (const auto& p : ptx) f.ptx.push_back({rd::string(p, "arch", "ptx"), rd::string(p, "isa", "ptx")});
+    f.lto_ir = rd::strings(fj, "lto_ir", w);
+    f.counts = counts_from(rd::field(fj, "modules", w), "modules");
+    f.warnings = rd::strings(fj, "warnings", w);
     f.named = std::find(r.roots.begin(), r.roots.end(), f.path) != r.roots.end();
     r.files.push_back(std::move(f));
   }
-  const json& summary = field(j, "summary", "scan report");
-  r.skipped_files = get_count(summary, "skipped_files", "summary");
-  r.skipped_symlinks = get_count(summary, "skipped_symlinks", "summary");
+  const json& summary = rd::field(j, "summary", "scan report");
+  r.skipped_files = rd::count(summary, "skipped_files", "summary");
+  r.skipped_symlinks = rd::count(summary, "skipped_symlinks", "summary");
   return r;
 }
 
 }  // namespace
 
 binscan::scan_report parse_scan_report(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string msg = e.what();
-    if (const auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
-    throw scan_read_error("malformed JSON: " + msg);
-  }
+  const json j = rd::parse(text);
   try {
     return from_json(j);
   } catch (const json::exception& e) {
