@@ -1,5 +1,6 @@
 // Real NVRTC and nvJitLink (no GPU needed): every probe compiles where it
 // should, failures carry the ptxas message, nvJitLink produces SASS.
+#include "support/toolchain.hpp"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/probe/registry.hpp"
@@ -12,11 +13,7 @@
 namespace sm121probe {
 namespace {
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 // ELF header facts of a cubin: machine and the SM number (CUDA 13 layout: e_flags bits 8-15).
 struct cubin_facts {

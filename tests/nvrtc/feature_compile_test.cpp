@@ -2,6 +2,7 @@
 // kernel compiles exactly where its instruction set exists, the rejections
 // carry ptxas' message, and the offline image.load predictions agree with the
 // documented compatibility rules (arch.hpp) for every image and architecture.
+#include "support/toolchain.hpp"
 #include "sm121probe/arch.hpp"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
@@ -13,11 +14,7 @@
 namespace sm121probe {
 namespace {
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 const probe::probe& probe_named(const std::string& id) {
   const auto* p = probe::find_probe(id);

@@ -2,6 +2,7 @@
 // NVRTC: instruction classes derived per target from reference kernels, the
 // known native / emulated cases, and the encoding facts the rule relies on.
 // No GPU is needed: everything here is compilation and reading cubins.
+#include "support/toolchain.hpp"
 #include "narrow_ptx.cuh"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
@@ -17,11 +18,7 @@
 namespace sm121probe::probe {
 namespace {
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 std::map<std::string, sass_class> classes_on(const std::string& target) {
   std::map<std::string, sass_class> out;

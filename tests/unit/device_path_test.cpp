@@ -1,5 +1,6 @@
 // The GPU path through the driver double: device query, and whole runs of the
 // battery in device mode (real NVRTC compiles, simulated loads/launches).
+#include "support/toolchain.hpp"
 #include "sm121probe/cuda/device_query.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/registry.hpp"
@@ -20,11 +21,7 @@ using report::stage_kind;
 using report::verdict;
 using testing::fake_driver;
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 // Routes every launch to the reference of whichever probe is running.
 struct reference_gpu {

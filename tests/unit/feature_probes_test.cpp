@@ -3,6 +3,7 @@
 // double: the custom host programs' logic (tensor-map encoding, cluster-size
 // search, shared-memory search), how driver failures become stage failures
 // and verdicts, and host-side checks of the tensor-core layouts the kernels use.
+#include "support/toolchain.hpp"
 #include "feature_tc_layout.cuh"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/registry.hpp"
@@ -23,11 +24,7 @@ using report::stage_kind;
 using report::verdict;
 using testing::fake_driver;
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 const probe::probe& probe_named(const std::string& id) {
   const auto* p = find_probe(id);

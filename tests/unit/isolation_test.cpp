@@ -1,6 +1,7 @@
 // Worker isolation: every GPU attempt runs in a child process; a crash or a
 // hang is recorded on the stage it happened in and the run goes on. The
 // workers here are small shell scripts speaking the worker protocol.
+#include "support/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/registry.hpp"
 #include "sm121probe/probe/runner.hpp"
@@ -18,11 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using report::stage_kind;
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 // A fake worker: answers queries with a 12.1 device; for attempts it crashes
 // (mma.f16), hangs (mma.bf16), exits early (mma.tf32), or reports success.

@@ -3,6 +3,7 @@
 // "kernel" writes the CPU reference (or a corrupted one). Shows that a device
 // run applies the same SASS rule as an offline report and that a wrong FP4
 // result is a failing verify stage, not a silent pass.
+#include "support/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/registry.hpp"
 #include "sm121probe/probe/runner.hpp"
@@ -16,11 +17,7 @@ namespace {
 using report::verdict;
 using testing::fake_driver;
 
-const nvrtc::toolchain& tools() {
-  static const auto loaded = nvrtc::load_toolchain();
-  if (!loaded.tools) throw std::runtime_error(loaded.error);
-  return *loaded.tools;
-}
+using testing::tools;
 
 // Tells the double which probe's reference to write (a real GPU runs the kernel).
 class reference_executor final : public probe::device_executor {
