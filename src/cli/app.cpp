@@ -55,6 +55,7 @@ std::string one_line(std::string s) {
 int run(std::span<const std::string> args_in, context& ctx) {
   // `run` is the default subcommand: `sm121-probe --target sm_75` means `sm121-probe run --target sm_75`.
   std::vector<std::string> args(args_in.begin(), args_in.end());
+  ctx.args = args;
   const bool root_flag = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
   if (args.empty() || (!is_subcommand(args[0]) && !root_flag)) args.insert(args.begin(), "run");
   if (!args.empty() && args[0] == "help") args[0] = "--help";

@@ -139,6 +139,7 @@ int run_command(const run_flags& f, context& ctx) {
   opts.skip = f.skip;
   opts.jobs = f.jobs;
   opts.command_line = {"sm121-probe"};
+  opts.command_line.insert(opts.command_line.end(), ctx.args.begin(), ctx.args.end());
 
   // Everything the user got wrong fails here, before a long run.
   const output_plan plan = plan_outputs(f.out);

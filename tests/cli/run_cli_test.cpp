@@ -100,6 +100,8 @@ TEST(RunCli, JsonOnStdout) {
   EXPECT_EQ(r.err, "") << "-q keeps stderr quiet";
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["probes"].size(), 2u);
+  EXPECT_EQ(j["command_line"], nlohmann::json({"sm121-probe", "--only", "cuda.fma,mma.s8", "-o", "-", "-q"}))
+      << "the report records how it was made";
   EXPECT_EQ(testing::schema_errors(j, schema), "");
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sm121probe::cli {
 
@@ -36,6 +37,8 @@ struct context {
   bool err_is_tty = false;
   /// Path of this executable, for re-executing itself as a worker.
   std::string self_exe;
+  /// The arguments as given (without argv[0]); filled by run(), recorded in reports.
+  std::vector<std::string> args = {};
 };
 
 /// Runs the CLI on `args` (without argv[0]). Returns the exit code.
