@@ -157,4 +157,13 @@ std::string human_bytes(std::uint64_t n) {
   return fmt::format("{:.1f} GiB", static_cast<double>(n) / (1ull << 30));
 }
 
+std::string cut_markdown(std::string out, std::size_t limit) {
+  if (out.size() < limit) return out;
+  out.resize(limit - 200);
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  out += "\n\n> Note: cut at 60 KB; the JSON report has everything.\n";
+  return out;
+}
+
 }  // namespace sm121probe::report::markup

@@ -39,6 +39,11 @@ namespace sm121probe::report::markup {
 /// ends with a line saying how many lines were left out.
 [[nodiscard]] std::string trim_log(std::string_view log, std::size_t max_bytes, bool& trimmed);
 
+/// Last resort for a markdown document still over `limit` bytes after its
+/// renderer dropped rows: cuts it (never inside a UTF-8 sequence) and appends
+/// a note that the JSON report has everything. Shorter text is returned as is.
+[[nodiscard]] std::string cut_markdown(std::string text, std::size_t limit);
+
 /// `bytes` as "119.7 GiB" (binary units, one decimal) or "512 B".
 [[nodiscard]] std::string human_bytes(std::uint64_t bytes);
 

@@ -114,13 +114,7 @@ std::string render_scan_markdown(const binscan::scan_report& r) {
     out = render_with(r, rows);
     if (rows == 0) break;
   }
-  if (out.size() >= markdown_limit_bytes) {  // only with absurdly long paths or sources
-    out.resize(markdown_limit_bytes - 200);
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-    out += "\n\n> Note: cut at 60 KB; the JSON report has everything.\n";
-  }
-  return out;
+  return markup::cut_markdown(std::move(out), markdown_limit_bytes);  // only absurdly long names reach it
 }
 
 }  // namespace sm121probe::report

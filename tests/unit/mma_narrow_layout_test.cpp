@@ -61,20 +61,6 @@ std::vector<double> gemm(narrow_format fa, narrow_format fb, int k_dim, const st
   return d;
 }
 
-// Scatter a 16x8 result to the lanes per the model and store it with the header.
-std::vector<double> scatter_and_store(const std::vector<double>& d_hw) {
-  std::vector<double> D(16 * 8, -12345.0);
-  for (int lane = 0; lane < 32; ++lane) {
-    double frag[4];
-    for (int i = 0; i < 4; ++i) {
-      const auto [row, col] = model_c(lane, i);
-      frag[i] = d_hw[static_cast<std::size_t>(row * 8 + col)];
-    }
-    sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D.data(), lane, frag);
-  }
-  return D;
-}
-
 std::vector<float> random_c(std::mt19937& rng) {
   std::vector<float> c(16 * 8);
   for (auto& x : c) x = static_cast<float>(static_cast<int>(rng() % 17) - 8);

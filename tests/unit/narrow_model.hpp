@@ -5,6 +5,7 @@
 // CuTe layouts of CUTLASS include/cute/atom/mma_traits_sm120.hpp), case by
 // case and independently of kernels/mma_narrow_layout.cuh.
 
+#include "mma_layout.cuh"
 #include "narrow_formats.cuh"
 
 #include <gtest/gtest.h>
@@ -61,6 +62,20 @@ inline std::pair<int, int> model_c(int lane, int i) {
 
 // The code inside a kind::f8f6f4 byte container, per the PTX ISA; the padding
 // bits must be zero.
+// Scatters a 16x8 result to the lanes per the model and stores it with the header.
+inline std::vector<double> scatter_and_store(const std::vector<double>& d_hw) {
+  std::vector<double> D(16 * 8, -12345.0);
+  for (int lane = 0; lane < 32; ++lane) {
+    double frag[4];
+    for (int i = 0; i < 4; ++i) {
+      const auto [row, col] = model_c(lane, i);
+      frag[i] = d_hw[static_cast<std::size_t>(row * 8 + col)];
+    }
+    sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D.data(), lane, frag);
+  }
+  return D;
+}
+
 inline unsigned model_uncontain(narrow_format f, unsigned byte) {
   if (f == narrow_format::e2m1) {
     EXPECT_EQ(byte & 0xc3u, 0u) << "FP4 padding bits (7..6 and 1..0) must be zero";

@@ -32,19 +32,6 @@ int option_value(const variant& v, const std::string& name, int fallback) {
   return fallback;
 }
 
-std::vector<double> scatter(const std::vector<double>& d_hw) {
-  std::vector<double> D(16 * 8, -12345.0);
-  for (int lane = 0; lane < 32; ++lane) {
-    double frag[4];
-    for (int i = 0; i < 4; ++i) {
-      const auto [row, col] = model_c(lane, i);
-      frag[i] = d_hw[static_cast<std::size_t>(row * 8 + col)];
-    }
-    sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D.data(), lane, frag);
-  }
-  return D;
-}
-
 // The dequant kernel: k in steps of 16, f16 fragments of value * scale.
 template <typename ScaleA, typename ScaleB>
 std::vector<double> run_dequant(narrow_format fa, narrow_format fb, int k_dim, const std::vector<std::uint8_t>& A,
@@ -75,7 +62,7 @@ std::vector<double> run_dequant(narrow_format fa, narrow_format fb, int k_dim, c
           d[static_cast<std::size_t>(i * 8 + j)] +=
               a16[static_cast<std::size_t>(i * 16 + k)] * b16[static_cast<std::size_t>(k * 8 + j)];
   }
-  return scatter(d);
+  return scatter_and_store(d);
 }
 
 TEST(NarrowProbeSim, UnscaledMmaProbesComputeTheirReference) {
@@ -110,7 +97,7 @@ TEST(NarrowProbeSim, UnscaledMmaProbesComputeTheirReference) {
           d[static_cast<std::size_t>(i * 8 + j)] +=
               static_cast<double>(sm121::to_float(f, a_hw[static_cast<std::size_t>(i * 32 + k)])) *
               sm121::to_float(f, b_hw[static_cast<std::size_t>(k * 8 + j)]);
-    EXPECT_EQ(scatter(d), ref) << p.id << " native";
+    EXPECT_EQ(scatter_and_store(d), ref) << p.id << " native";
     // sm80-dequant.
     const auto one = [](int, int) { return 1.0f; };
     EXPECT_EQ(run_dequant(f, f, 32, A, B, C, one, one), ref) << p.id << " sm80-dequant";
@@ -195,7 +182,7 @@ TEST(NarrowProbeSim, BlockScaledProbesComputeTheirReference) {
                                                     sa * sm121::to_float(s.b, b_hw[static_cast<std::size_t>(k * 8 + j)]) *
                                                     sb;
         }
-    EXPECT_EQ(scatter(d), ref) << p.id << " native";
+    EXPECT_EQ(scatter_and_store(d), ref) << p.id << " native";
     // sm80-dequant: the kernel's scale lambdas.
     const auto sa = [&](int row, int k) { return sm121::to_float(s.sf, SFA[static_cast<std::size_t>(row * s.vec + k / chunk)]); };
     const auto sb = [&](int k, int col) { return sm121::to_float(s.sf, SFB[static_cast<std::size_t>((k / chunk) * 8 + col)]); };
