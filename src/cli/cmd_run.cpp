@@ -174,6 +174,8 @@ int run_command(const run_flags& f, context& ctx) {
       if (!f.quiet) ctx.err << diag_prefix << "--expect rule '" << unused << "' matched no probe in this run\n";
   }
 
+  ctx.work_done = true;  // the battery ran: an I/O error from here on loses output (exit 5)
+
   // One redactor for every redacted output, so placeholders agree between them.
   report::redactor rd;
   std::optional<report::run_report> redacted_rep;
