@@ -1,6 +1,8 @@
 #pragma once
 /// Kernel sources embedded into the binary at build time (see cmake/EmbedKernels.cmake).
 
+#include "sm121probe/util/source_file.hpp"
+
 #include <optional>
 #include <span>
 #include <string_view>
@@ -8,10 +10,7 @@
 namespace sm121probe::kernels {
 
 /// One embedded file: its logical path ("kernels/mma_f16.cu") and its bytes.
-struct embedded_file {
-  std::string_view path;
-  std::string_view text;
-};
+using embedded_file = util::source_file;
 
 /// Every embedded file (kernels/*.cu and kernels/*.cuh), in build order.
 [[nodiscard]] std::span<const embedded_file* const> all_files();
