@@ -3,10 +3,20 @@
 // source key next to its expected verdicts, in its family file.
 #include "sm121probe/probes/registration.hpp"
 
+#include <algorithm>
+
 namespace sm121probe::probes {
 
-const std::vector<probe::expectation_source>& expectation_sources() {
-  static const std::vector<probe::expectation_source> sources = {
+namespace {
+
+// A function-local static: families register during static initialisation.
+std::vector<probe::expectation_source>& registered_sources() {
+  static std::vector<probe::expectation_source> list;
+  return list;
+}
+
+std::vector<probe::expectation_source> common_sources() {
+  return {
       {"cuda-guide",
        "CUDA C++ Programming Guide, compute capabilities: every architecture from sm_80 on runs ordinary f32 "
        "arithmetic",
@@ -86,7 +96,23 @@ const std::vector<probe::expectation_source>& expectation_sources() {
        "an expansion around s8 IMMAs from sm_90 on (reproduce: `sm121-probe --target sm_90a`)",
        "docs/classification.md"},
   };
-  return sources;
+}
+
+}  // namespace
+
+source_registration::source_registration(probe::expectation_source source) {
+  registered_sources().push_back(std::move(source));
+}
+
+const std::vector<probe::expectation_source>& expectation_sources() {
+  static const std::vector<probe::expectation_source> all = [] {
+    std::vector<probe::expectation_source> out = common_sources();
+    std::vector<probe::expectation_source> extra = registered_sources();
+    std::sort(extra.begin(), extra.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+  }();
+  return all;
 }
 
 }  // namespace sm121probe::probes

@@ -1,6 +1,8 @@
 #pragma once
-/// What a probe is. A probe = one kernel file in kernels/ + one registration
-/// (src/probes/registry.cpp). It has a stable id, a category, a one-line
+/// What a probe is. A probe = one kernel file in kernels/ + its declaration in
+/// a family file of src/probes, which registers it with one line
+/// (SM121PROBE_FAMILY, sm121probe/probes/registration.hpp) and holds its
+/// expected verdicts. It has a stable id, a category, a one-line
 /// description and an ordered list of variants (compile targets). Its test
 /// case (deterministic inputs + launch configuration) and its CPU reference are
 /// shared by the variants; the default host program loads the image, launches
