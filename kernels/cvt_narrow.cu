@@ -34,16 +34,16 @@ __device__ __forceinline__ unsigned decode_pair(int v, unsigned short x) {
   unsigned d = 0;
 #if SM121_CVT_GROUP == 0
   (void)v;
-  asm volatile(SM121_PTX_CVT_E2M1X2_TO_F16X2 : "=r"(d) : "h"(x));
+  SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_E2M1X2_TO_F16X2, d, x);
 #elif SM121_CVT_GROUP == 1
-  if (v == 0) asm volatile(SM121_PTX_CVT_X2_TO_F16X2("e3m2") : "=r"(d) : "h"(x));
-  else asm volatile(SM121_PTX_CVT_X2_TO_F16X2("e2m3") : "=r"(d) : "h"(x));
+  if (v == 0) SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_X2_TO_F16X2("e3m2"), d, x);
+  else SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_X2_TO_F16X2("e2m3"), d, x);
 #elif SM121_CVT_GROUP == 2
-  if (v == 0) asm volatile(SM121_PTX_CVT_X2_TO_F16X2("e4m3") : "=r"(d) : "h"(x));
-  else asm volatile(SM121_PTX_CVT_X2_TO_F16X2("e5m2") : "=r"(d) : "h"(x));
+  if (v == 0) SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_X2_TO_F16X2("e4m3"), d, x);
+  else SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_X2_TO_F16X2("e5m2"), d, x);
 #else
   (void)v;
-  asm volatile(SM121_PTX_CVT_UE8M0X2_TO_BF16X2 : "=r"(d) : "h"(x));
+  SM121_ASM_CVT_UNPACK16(SM121_PTX_CVT_UE8M0X2_TO_BF16X2, d, x);
 #endif
   return d;
 }
@@ -52,16 +52,16 @@ __device__ __forceinline__ unsigned short encode_pair(int v, float a, float b) {
   unsigned short d = 0;
 #if SM121_CVT_GROUP == 0
   (void)v;
-  asm volatile(SM121_PTX_CVT_F32_TO_E2M1X2 : "=h"(d) : "f"(a), "f"(b));
+  SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_E2M1X2, d, a, b);
 #elif SM121_CVT_GROUP == 1
-  if (v == 0) asm volatile(SM121_PTX_CVT_F32_TO_X2("e3m2") : "=h"(d) : "f"(a), "f"(b));
-  else asm volatile(SM121_PTX_CVT_F32_TO_X2("e2m3") : "=h"(d) : "f"(a), "f"(b));
+  if (v == 0) SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_X2("e3m2"), d, a, b);
+  else SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_X2("e2m3"), d, a, b);
 #elif SM121_CVT_GROUP == 2
-  if (v == 0) asm volatile(SM121_PTX_CVT_F32_TO_X2("e4m3") : "=h"(d) : "f"(a), "f"(b));
-  else asm volatile(SM121_PTX_CVT_F32_TO_X2("e5m2") : "=h"(d) : "f"(a), "f"(b));
+  if (v == 0) SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_X2("e4m3"), d, a, b);
+  else SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_X2("e5m2"), d, a, b);
 #else
-  if (v == 0) asm volatile(SM121_PTX_CVT_F32_TO_UE8M0X2("rz") : "=h"(d) : "f"(a), "f"(b));
-  else asm volatile(SM121_PTX_CVT_F32_TO_UE8M0X2("rp") : "=h"(d) : "f"(a), "f"(b));
+  if (v == 0) SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_UE8M0X2("rz"), d, a, b);
+  else SM121_ASM_CVT_PACK16(SM121_PTX_CVT_F32_TO_UE8M0X2("rp"), d, a, b);
 #endif
   return d;
 }

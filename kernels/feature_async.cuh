@@ -27,6 +27,16 @@ __device__ __forceinline__ void mbar_init_fence() {
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
 }
 
+// The usual set-up of a block's single-arrival mbarrier: thread 0 initialises
+// it and fences, then the whole block synchronises (sm_90+).
+__device__ __forceinline__ void mbar_init_for_block(unsigned bar) {
+  if (threadIdx.x == 0) {
+    mbar_init(bar, 1);
+    mbar_init_fence();
+  }
+  __syncthreads();
+}
+
 // One arrival that also announces `bytes` of asynchronous transactions (sm_90+).
 __device__ __forceinline__ void mbar_arrive_expect_tx(unsigned bar, unsigned bytes) {
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");

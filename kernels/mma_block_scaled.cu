@@ -72,10 +72,7 @@ extern "C" __global__ void probe_kernel(const unsigned char* A, const unsigned c
     unsigned a[4], b[2];
     for (int r = 0; r < 4; ++r) a[r] = sm121::dequant_a_f16(SM121_A_FMT, A, SM121_K, k0, lane, r, sa);
     for (int r = 0; r < 2; ++r) b[r] = sm121::dequant_b_f16(SM121_B_FMT, B, k0, lane, r, sb);
-    asm volatile(SM121_PTX_MMA_F16
-                 : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(d[0]), "f"(d[1]),
-                   "f"(d[2]), "f"(d[3]));
+    SM121_ASM_MMA_F32(SM121_PTX_MMA_F16_F32, d, a, b, d);
   }
   (void)filler;
 #else
@@ -90,15 +87,12 @@ extern "C" __global__ void probe_kernel(const unsigned char* A, const unsigned c
   const unsigned sfa = sm121::scale_a_reg(SFA, SM121_VEC, lane, SM121_SEL_A_BYTE, SM121_SEL_A_THREAD, filler);
   const unsigned sfb = sm121::scale_b_reg(SFB, SM121_VEC, lane, SM121_SEL_B_BYTE, SM121_SEL_B_THREAD, filler);
 #if SM121_BS_KIND == 0
-  asm volatile(SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1")
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1"), d, a, b, c, sfa, sfb);
 #elif SM121_BS_KIND == 1
-  asm volatile(SM121_PTX_MMA_MXF4
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF4, d, a, b, c, sfa, sfb);
 #else
-  asm volatile(SM121_PTX_MMA_NVF4
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_NVF4, d, a, b, c, sfa, sfb);
 #endif
-               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]),
-                 "f"(c[2]), "f"(c[3]), "r"(sfa), "r"(sfb));
 #endif
   sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D, lane, d);
 }

@@ -9,15 +9,11 @@
 // nibble). C and D are M x N row-major. Within a 32-bit fragment register the
 // element with the lower index occupies the lower bits.
 //
-// No includes: NVRTC gets this file as an embedded header and has no standard
-// library here.
+// Only embedded headers are included: NVRTC gets this file as one and has no
+// standard library here.
 #pragma once
 
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-#define SM121_HD __host__ __device__ __forceinline__
-#else
-#define SM121_HD inline
-#endif
+#include "host_device.cuh"  // SM121_HD
 
 namespace sm121 {
 

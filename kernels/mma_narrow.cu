@@ -45,23 +45,17 @@ extern "C" __global__ void probe_kernel(const unsigned char* A, const unsigned c
     unsigned a[4], b[2];
     for (int r = 0; r < 4; ++r) a[r] = sm121::dequant_a_f16(fmt, A, 32, k0, lane, r, one);
     for (int r = 0; r < 2; ++r) b[r] = sm121::dequant_b_f16(fmt, B, k0, lane, r, one);
-    asm volatile(SM121_PTX_MMA_F16
-                 : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(d[0]), "f"(d[1]),
-                   "f"(d[2]), "f"(d[3]));
+    SM121_ASM_MMA_F32(SM121_PTX_MMA_F16_F32, d, a, b, d);
   }
 #else
   unsigned a[4], b[2];
   for (int r = 0; r < 4; ++r) a[r] = sm121::pack_a_f8f6f4(fmt, A, lane, r);
   for (int r = 0; r < 2; ++r) b[r] = sm121::pack_b_f8f6f4(fmt, B, lane, r);
 #if SM121_KIND_F8F6F4
-  asm volatile(SM121_PTX_MMA_F8F6F4(SM121_PTX_TYPE, SM121_PTX_TYPE)
+  SM121_ASM_MMA_F32(SM121_PTX_MMA_F8F6F4(SM121_PTX_TYPE, SM121_PTX_TYPE), d, a, b, c);
 #else
-  asm volatile(SM121_PTX_MMA_FP8(SM121_PTX_TYPE)
+  SM121_ASM_MMA_F32(SM121_PTX_MMA_FP8(SM121_PTX_TYPE), d, a, b, c);
 #endif
-               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]),
-                 "f"(c[2]), "f"(c[3]));
 #endif
   sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D, lane, d);
 }

@@ -16,6 +16,6 @@ extern "C" __global__ void probe_kernel(const unsigned char* A, const unsigned c
   const unsigned b = sm121::pack_b(s, B, lane, 0);
   int c[2], d[2];
   sm121::load_c32(s, C, lane, c);
-  asm volatile(SM121_PTX_MMA_S4 : "=r"(d[0]), "=r"(d[1]) : "r"(a), "r"(b), "r"(c[0]), "r"(c[1]));
+  SM121_ASM_MMA_S4(SM121_PTX_MMA_S4, d, a, b, c);
   sm121::store_d32(s, D, lane, d);
 }

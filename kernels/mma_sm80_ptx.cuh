@@ -7,8 +7,10 @@
 // Source: PTX ISA "Multiply-and-Accumulate Instruction: mma"
 // (https://docs.nvidia.com/cuda/parallel-thread-execution/).
 //
-// No includes: NVRTC receives this file as an embedded header.
+// Only embedded headers are included: NVRTC receives this file as one.
 #pragma once
+
+#include "ptx_operands.cuh"  // the operand shapes (SM121_OPS_*, SM121_ASM_*)
 
 // D(4 f32) = A(4 b32: f16x2) * B(2 b32) + C(4 f32). Operands: outputs "ffff", inputs "rrrrrrffff".
 #define SM121_PTX_MMA_F16_F32                                                                 \

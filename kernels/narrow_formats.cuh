@@ -16,14 +16,10 @@
 // toward +infinity (`cvt.rz` / `cvt.rp .satfinite.ue8m0x2`). Host tests check
 // every code and a sweep of inputs against cuda_fp4.h / cuda_fp6.h / cuda_fp8.h.
 //
-// No includes: NVRTC receives this file as an embedded header.
+// Only embedded headers are included: NVRTC receives this file as one.
 #pragma once
 
-#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
-#define SM121_HD __host__ __device__ __forceinline__
-#else
-#define SM121_HD inline
-#endif
+#include "host_device.cuh"  // SM121_HD
 
 namespace sm121 {
 

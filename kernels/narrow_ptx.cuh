@@ -11,8 +11,11 @@
 // "Data Movement and Conversion Instructions: cvt"
 // (https://docs.nvidia.com/cuda/parallel-thread-execution/).
 //
-// No includes: NVRTC receives this file as an embedded header.
+// Only embedded headers are included: NVRTC receives this file as one.
 #pragma once
+
+#include "mma_sm80_ptx.cuh"    // the sm_80 forms: the f16 fallback MMA, the s8 IMMA reference
+#include "ptx_operands.cuh"  // the operand shapes (SM121_OPS_*, SM121_ASM_*)
 
 // D(4 f32) = A(4 b32) * B(2 b32) + C(4 f32), m16n8k32, FP8 operands (sm_89+).
 // Operands: outputs "ffff", inputs "rrrrrrffff".
@@ -63,12 +66,6 @@
 // Operands: outputs "rr", inputs "rrrr".
 #define SM121_PTX_MMA_S4 "mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%4,%5};"
 
-// The sm_80 fallback MMA: m16n8k16 f16 x f16 -> f32.
-// Operands: outputs "ffff", inputs "rrrrrrffff".
-#define SM121_PTX_MMA_F16                                                                      \
-  "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "  \
-  "{%10,%11,%12,%13};"
-
 // --- conversions --------------------------------------------------------------
 // Two f32 -> a packed pair: the first source (%1, "a") lands in the upper
 // part, the second (%2, "b") in the lower part (PTX ISA cvt semantics).
@@ -96,7 +93,3 @@
 // reference of the F2FP conversion class). Operands: outputs "r", inputs "ff".
 #define SM121_PTX_CVT_F32_TO_F16X2 "cvt.rn.f16x2.f32 %0, %1, %2;"
 
-// The s8 IMMA reference: m16n8k32 s8 x s8 -> s32. Operands: outputs "rrrr", inputs "rrrrrrrrrr".
-#define SM121_PTX_MMA_S8                                                                      \
-  "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "   \
-  "{%10,%11,%12,%13};"

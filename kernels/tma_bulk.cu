@@ -16,11 +16,7 @@ extern "C" __global__ void probe_kernel(const unsigned* in, unsigned* out) {
   __shared__ __align__(128) unsigned tile[words];
   __shared__ __align__(8) unsigned long long bar;
   const unsigned b = sm121feat::smem_addr(&bar), dst = sm121feat::smem_addr(tile);
-  if (threadIdx.x == 0) {
-    sm121feat::mbar_init(b, 1);
-    sm121feat::mbar_init_fence();
-  }
-  __syncthreads();
+  sm121feat::mbar_init_for_block(b);
   if (threadIdx.x == 0) {
     sm121feat::mbar_arrive_expect_tx(b, bytes);
     asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst),

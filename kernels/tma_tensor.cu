@@ -20,11 +20,7 @@ extern "C" __global__ void probe_kernel(const __grid_constant__ tensor_map_param
   __shared__ __align__(128) unsigned tile[box_words];
   __shared__ __align__(8) unsigned long long bar;
   const unsigned b = sm121feat::smem_addr(&bar), dst = sm121feat::smem_addr(tile);
-  if (threadIdx.x == 0) {
-    sm121feat::mbar_init(b, 1);
-    sm121feat::mbar_init_fence();
-  }
-  __syncthreads();
+  sm121feat::mbar_init_for_block(b);
   if (threadIdx.x == 0) {
     const int x = static_cast<int>(blockIdx.x * box_w), y = static_cast<int>(blockIdx.y * box_h);
     // The whole box counts towards the transaction bytes, filled elements included.

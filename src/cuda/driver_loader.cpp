@@ -2,6 +2,7 @@
 // a direct call through a resolved function pointer; this thin layer is the
 // only code the tests cannot exercise (they use a double of driver_api).
 #include "sm121probe/cuda/driver_api.hpp"
+#include "sm121probe/util/dl.hpp"
 
 #include <dlfcn.h>
 
@@ -11,12 +12,7 @@ namespace sm121probe::cuda {
 
 namespace {
 
-template <typename F>
-F resolve(void* lib, const char* name) {
-  return reinterpret_cast<F>(::dlsym(lib, name));
-}
-
-#define SM121_DRIVER_FN(member, symbol, api) decltype(&::api) member = resolve<decltype(&::api)>(lib, symbol)
+#define SM121_DRIVER_FN(member, symbol, api) SM121PROBE_DL_FUNCTION(lib, member, symbol, api)
 #define SM121_CALL(member, ...) (member ? member(__VA_ARGS__) : CUDA_ERROR_NOT_SUPPORTED)
 
 class real_driver final : public driver_api {

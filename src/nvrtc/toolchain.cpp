@@ -1,5 +1,6 @@
 #include "sm121probe/nvrtc/toolchain.hpp"
 
+#include "sm121probe/util/dl.hpp"
 #include "sm121probe/version.hpp"
 
 #define NVJITLINK_NO_INLINE
@@ -22,11 +23,6 @@ using clock_type = std::chrono::steady_clock;
 
 double ms_since(clock_type::time_point t0) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
-}
-
-template <typename F>
-F resolve(void* lib, const char* name) {
-  return lib ? reinterpret_cast<F>(::dlsym(lib, name)) : nullptr;
 }
 
 // Tries each candidate; returns the first that opens, and the path used.
@@ -207,8 +203,8 @@ class dl_toolchain final : public toolchain {
   void* jit;
   std::string jit_err;
 
-#define SM121_NVRTC_FN(member, symbol, api) decltype(&::api) member = resolve<decltype(&::api)>(nvrtc, symbol)
-#define SM121_JIT_FN(member, symbol, api) decltype(&::api) member = resolve<decltype(&::api)>(jit, symbol)
+#define SM121_NVRTC_FN(member, symbol, api) SM121PROBE_DL_FUNCTION(nvrtc, member, symbol, api)
+#define SM121_JIT_FN(member, symbol, api) SM121PROBE_DL_FUNCTION(jit, member, symbol, api)
   SM121_NVRTC_FN(p_version, "nvrtcVersion", nvrtcVersion);
   SM121_NVRTC_FN(p_num_archs, "nvrtcGetNumSupportedArchs", nvrtcGetNumSupportedArchs);
   SM121_NVRTC_FN(p_archs, "nvrtcGetSupportedArchs", nvrtcGetSupportedArchs);

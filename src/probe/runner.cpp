@@ -65,6 +65,118 @@ std::string jit_target_for(const gpu_arch& arch) {
   return sass_name(t);
 }
 
+namespace {
+
+// A native variant: SASS for the device, least specific target first (plain,
+// else family `f`, else arch-specific `a`). The first target that compiles is
+// the one recorded; the rejections before it become notes. If none compiles,
+// the plain target's log is the stage log and the others' first errors are
+// notes. Native means the hardware instruction: the SASS is judged
+// (docs/classification.md).
+void compile_native(const nvrtc::toolchain& tools, const catalogue& cat, const probe& p, const variant& v,
+                    nvrtc::compile_request& rq, const gpu_arch& arch, compiled_variant& out) {
+  std::string first_log, first_status;
+  std::vector<std::string> rejected;
+  double ms = 0.0;
+  for (const gpu_arch& cand : native_candidates(arch)) {
+    rq.target = sass_name(cand);
+    nvrtc::compile_result res = tools.compile(rq);
+    ms += res.ms;
+    if (res.ok) {
+      out.attempt.target = rq.target;
+      out.attempt.warnings = nvrtc::extract_warnings(res.log);
+      out.attempt.stages.push_back(make_stage(stage_kind::compile, true, ms, {}, res.log));
+      out.image = std::move(res.image);
+      break;
+    }
+    const std::string why = nvrtc::first_error_line(res.log);
+    rejected.push_back(fmt::format("{} rejected: {}", rq.target, why.empty() ? res.status : why));
+    if (rejected.size() == 1) {
+      first_log = res.log;
+      first_status = res.status;
+    }
+  }
+  if (out.image.empty()) {
+    out.attempt.target = sass_name(arch.base());
+    out.attempt.stages.push_back(make_stage(stage_kind::compile, false, ms, first_status, first_log));
+    out.attempt.notes.assign(rejected.begin() + 1, rejected.end());
+    return;
+  }
+  out.attempt.notes = std::move(rejected);
+  if (v.fallback || p.sass_checks.empty()) return;
+  if (auto inspection = inspect_sass(tools, out.attempt.target, out.image, p.sass_checks, cat.sass_classes)) {
+    out.attempt.sass = std::move(inspection->summary);
+    out.attempt.emulated = inspection->emulated;
+  } else {
+    out.attempt.notes.push_back("SASS not inspected: the compiled image is not a readable cubin");
+  }
+}
+
+// Offline, PTX goes through nvJitLink for the target (standing in for the
+// driver's JIT); with `driver`, the PTX ISA is also checked against what that
+// driver accepts. Leaves the linked cubin in out.image when everything passes.
+void link_ptx_offline(const nvrtc::toolchain& tools, const std::vector<std::byte>& ptx, const gpu_arch& arch,
+                      std::optional<cuda_version> driver, compiled_variant& out) {
+  const std::string jt = jit_target_for(arch);
+  nvrtc::link_result link = tools.jit_link(ptx, jt);
+  std::string log = fmt::format("nvJitLink -arch={} (standing in for the driver's JIT)", jt);
+  if (!link.log.empty()) log += "\n" + link.log;
+  out.attempt.stages.push_back(make_stage(stage_kind::jit_link, link.ok, link.ms, link.status, log));
+  if (!link.ok) return;
+  for (auto& w : nvrtc::extract_warnings(link.log)) out.attempt.warnings.push_back(std::move(w));
+  if (driver) {
+    // The driver refuses PTX newer than its release knows, whatever ptxas can do.
+    const std::string_view text(reinterpret_cast<const char*>(ptx.data()), ptx.size());
+    const auto header = binscan::parse_ptx_header(text);
+    const compat_result c =
+        header ? ptx_isa_accepted(header->isa, *driver) : compat_result{false, "the PTX has no .version line"};
+    out.attempt.stages.push_back(make_stage(
+        stage_kind::load, c.ok, 0.0, c.ok ? "" : "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
+        c.ok ? fmt::format("predicted: a CUDA {} driver accepts PTX ISA {}", to_string(*driver), to_string(header->isa))
+             : fmt::format("predicted: {}", c.reason),
+        true));
+    if (!c.ok) return;
+  }
+  out.image = std::move(link.cubin);
+}
+
+// Offline, SASS built for another architecture gets a load stage predicted
+// from the compatibility rules.
+void predict_sass_load(const gpu_arch& built_for, const std::string& target, const gpu_arch& arch,
+                       compiled_variant& out) {
+  const compat_result c = sass_runs_on(built_for, arch);
+  out.attempt.stages.push_back(make_stage(
+      stage_kind::load, c.ok, 0.0, c.ok ? "" : "CUDA_ERROR_NO_BINARY_FOR_GPU",
+      c.ok ? fmt::format("predicted: {} SASS loads on a {} device", target, cc_string(arch))
+           : fmt::format("predicted: {}", c.reason),
+      true));
+}
+
+// A fixed variant: compiled exactly as named (compute_80 PTX, sm_100a SASS).
+void compile_fixed(const nvrtc::toolchain& tools, const variant& v, nvrtc::compile_request& rq,
+                   const gpu_arch& arch, bool offline, std::optional<cuda_version> driver, compiled_variant& out) {
+  const auto name = parse_arch_name(v.target.name);
+  out.attempt.target = v.target.name;
+  if (!name) {
+    out.attempt.stages.push_back(make_stage(stage_kind::compile, false, 0.0, "bad_target",
+                                            fmt::format("'{}' is not an architecture name", v.target.name)));
+    return;
+  }
+  rq.target = to_string(*name);
+  nvrtc::compile_result res = tools.compile(rq);
+  out.attempt.stages.push_back(make_stage(stage_kind::compile, res.ok, res.ms, res.status, res.log));
+  if (!res.ok) return;
+  out.attempt.warnings = nvrtc::extract_warnings(res.log);
+  if (name->kind == code_kind::ptx && offline) {
+    link_ptx_offline(tools, res.image, arch, driver, out);
+    return;
+  }
+  out.image = std::move(res.image);
+  if (name->kind == code_kind::sass && offline) predict_sass_load(name->arch, rq.target, arch, out);
+}
+
+}  // namespace
+
 compiled_variant compile_variant(const nvrtc::toolchain& tools, const catalogue& cat, const probe& p,
                                  const variant& v, const gpu_arch& arch, bool offline,
                                  std::optional<cuda_version> driver) {
@@ -83,100 +195,10 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const catalogue&
   rq.source = source->text;
   rq.options = v.options;
   rq.headers = cat.headers;
-
-  if (v.target.how == target_spec::kind::device_native) {
-    // Least specific first: the first target that compiles is the one recorded;
-    // the rejections before it become notes. If none compiles, the plain
-    // target's log is the stage log and the others' first errors are notes.
-    std::string first_log, first_status;
-    std::vector<std::string> rejected;
-    double ms = 0.0;
-    for (const gpu_arch& cand : native_candidates(arch)) {
-      rq.target = sass_name(cand);
-      nvrtc::compile_result res = tools.compile(rq);
-      ms += res.ms;
-      if (res.ok) {
-        out.attempt.target = rq.target;
-        out.attempt.warnings = nvrtc::extract_warnings(res.log);
-        out.attempt.stages.push_back(make_stage(stage_kind::compile, true, ms, {}, res.log));
-        out.image = std::move(res.image);
-        break;
-      }
-      const std::string why = nvrtc::first_error_line(res.log);
-      rejected.push_back(fmt::format("{} rejected: {}", rq.target, why.empty() ? res.status : why));
-      if (rejected.size() == 1) {
-        first_log = res.log;
-        first_status = res.status;
-      }
-    }
-    if (out.image.empty()) {
-      out.attempt.target = sass_name(arch.base());
-      out.attempt.stages.push_back(make_stage(stage_kind::compile, false, ms, first_status, first_log));
-      out.attempt.notes.assign(rejected.begin() + 1, rejected.end());
-      return out;
-    }
-    out.attempt.notes = std::move(rejected);
-    // Native means the hardware instruction: judge the SASS (docs/classification.md).
-    if (!v.fallback && !p.sass_checks.empty()) {
-      if (auto inspection = inspect_sass(tools, out.attempt.target, out.image, p.sass_checks, cat.sass_classes)) {
-        out.attempt.sass = std::move(inspection->summary);
-        out.attempt.emulated = inspection->emulated;
-      } else {
-        out.attempt.notes.push_back("SASS not inspected: the compiled image is not a readable cubin");
-      }
-    }
-  } else {
-    const auto name = parse_arch_name(v.target.name);
-    out.attempt.target = v.target.name;
-    if (!name) {
-      out.attempt.stages.push_back(make_stage(stage_kind::compile, false, 0.0, "bad_target",
-                                              fmt::format("'{}' is not an architecture name", v.target.name)));
-      return out;
-    }
-    rq.target = to_string(*name);
-    nvrtc::compile_result res = tools.compile(rq);
-    out.attempt.stages.push_back(make_stage(stage_kind::compile, res.ok, res.ms, res.status, res.log));
-    if (!res.ok) return out;
-    out.attempt.warnings = nvrtc::extract_warnings(res.log);
-    if (name->kind == code_kind::ptx) {
-      if (offline) {
-        const std::string jt = jit_target_for(arch);
-        nvrtc::link_result link = tools.jit_link(res.image, jt);
-        std::string log = fmt::format("nvJitLink -arch={} (standing in for the driver's JIT)", jt);
-        if (!link.log.empty()) log += "\n" + link.log;
-        out.attempt.stages.push_back(make_stage(stage_kind::jit_link, link.ok, link.ms, link.status, log));
-        if (!link.ok) return out;
-        for (auto& w : nvrtc::extract_warnings(link.log)) out.attempt.warnings.push_back(std::move(w));
-        if (driver) {
-          // The driver refuses PTX newer than its release knows, whatever ptxas can do.
-          const std::string_view text(reinterpret_cast<const char*>(res.image.data()), res.image.size());
-          const auto header = binscan::parse_ptx_header(text);
-          const compat_result c =
-              header ? ptx_isa_accepted(header->isa, *driver) : compat_result{false, "the PTX has no .version line"};
-          out.attempt.stages.push_back(make_stage(
-              stage_kind::load, c.ok, 0.0, c.ok ? "" : "CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
-              c.ok ? fmt::format("predicted: a CUDA {} driver accepts PTX ISA {}", to_string(*driver),
-                                 to_string(header->isa))
-                   : fmt::format("predicted: {}", c.reason),
-              true));
-          if (!c.ok) return out;
-        }
-        out.image = std::move(link.cubin);
-      } else {
-        out.image = std::move(res.image);
-      }
-    } else {
-      out.image = std::move(res.image);
-      if (offline) {
-        const compat_result c = sass_runs_on(name->arch, arch);
-        out.attempt.stages.push_back(make_stage(
-            stage_kind::load, c.ok, 0.0, c.ok ? "" : "CUDA_ERROR_NO_BINARY_FOR_GPU",
-            c.ok ? fmt::format("predicted: {} SASS loads on a {} device", rq.target, cc_string(arch))
-                 : fmt::format("predicted: {}", c.reason),
-            true));
-      }
-    }
-  }
+  if (v.target.how == target_spec::kind::device_native)
+    compile_native(tools, cat, p, v, rq, arch, out);
+  else
+    compile_fixed(tools, v, rq, arch, offline, driver, out);
   out.device_ready = !out.image.empty() && out.attempt.passed();
   return out;
 }
@@ -270,6 +292,140 @@ gpu_arch validate_target(const arch_name& t, const nvrtc::toolchain& tools, cons
 
 }  // namespace
 
+battery_target choose_target(const run_options& opts, const nvrtc::toolchain& tools, device_executor* executor,
+                             run_observer* observer, report::run_report& r) {
+  battery_target t;
+  if (opts.target) {
+    t.arch = validate_target(*opts.target, tools, r.toolkit.nvrtc_archs);
+    r.target = to_string(*opts.target);
+    r.driver.error = "not queried: --target requests an offline report";
+    if (opts.driver_cuda) r.driver.cuda_version = to_string(*opts.driver_cuda);
+  } else {
+    if (executor) {
+      cuda::driver_query q = executor->query(opts.device);
+      if (!q.device && q.driver.available && q.driver.device_count > 0 && opts.device >= q.driver.device_count)
+        throw selection_error(fmt::format("--device {}: the driver reports {} device{} (0 to {})", opts.device,
+                                          q.driver.device_count, q.driver.device_count == 1 ? "" : "s",
+                                          q.driver.device_count - 1));
+      r.driver = q.driver;
+      if (q.device) {
+        t.offline = false;
+        t.arch = {q.device->cc_major, q.device->cc_minor};
+        r.device = std::move(q.device);
+      }
+    } else {
+      r.driver.error = "no CUDA driver";
+    }
+    if (t.offline) {
+      t.arch = parse_arch_name(default_offline_target)->arch;
+      r.target = default_offline_target;
+      if (opts.driver_cuda && !r.driver.version) r.driver.cuda_version = to_string(*opts.driver_cuda);
+      if (observer)
+        observer->notice(fmt::format("no usable GPU ({}): offline report for {} from compilation only",
+                                     r.driver.error.empty() ? "unknown reason" : r.driver.error, r.target));
+    } else {
+      r.target = sass_name(t.arch);
+      if (opts.driver_cuda && observer)
+        observer->notice("--driver-cuda is for offline reports; the installed driver decides on a device");
+    }
+  }
+  r.mode = t.offline ? report::run_mode::offline : report::run_mode::device;
+  return t;
+}
+
+std::vector<std::optional<std::string>> skip_reasons(const std::vector<const probe*>& probes, const exec_facts& facts) {
+  std::vector<std::optional<std::string>> out(probes.size());
+  for (std::size_t i = 0; i < probes.size(); ++i)
+    if (probes[i]->skip_reason) out[i] = probes[i]->skip_reason(facts);
+  return out;
+}
+
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& fn) {
+  if (count == 0) return;
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < count;) fn(k);
+  };
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n = static_cast<unsigned>(std::min<std::size_t>(threads ? threads : hw, count));
+  std::vector<std::jthread> pool;
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+}
+
+std::vector<std::vector<compiled_variant>> compile_all(const nvrtc::toolchain& tools, const catalogue& cat,
+                                                       const std::vector<const probe*>& probes,
+                                                       const std::vector<std::optional<std::string>>& skips,
+                                                       const battery_target& t, std::optional<cuda_version> driver,
+                                                       unsigned jobs) {
+  std::vector<std::vector<compiled_variant>> out(probes.size());
+  std::vector<std::pair<std::size_t, std::size_t>> work;  // (probe, variant)
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    if (skips[i]) continue;
+    out[i].resize(probes[i]->variants.size());
+    for (std::size_t v = 0; v < probes[i]->variants.size(); ++v) work.emplace_back(i, v);
+  }
+  parallel_for(work.size(), jobs, [&](std::size_t k) {
+    const auto [i, v] = work[k];
+    const probe& p = *probes[i];
+    const variant& var = p.variants[v];
+    try {
+      out[i][v] = compile_variant(tools, cat, p, var, t.arch, t.offline, t.offline ? driver : std::nullopt);
+    } catch (const std::exception& e) {
+      out[i][v].attempt.variant = var.label;
+      out[i][v].attempt.fallback = var.fallback;
+      out[i][v].attempt.stages.push_back(make_stage(stage_kind::compile, false, 0.0, "exception", e.what()));
+    }
+  });
+  return out;
+}
+
+report::probe_result skipped_result(const probe& p, std::string reason, const gpu_arch& arch) {
+  report::probe_result pr;
+  pr.id = p.id;
+  pr.category = p.category;
+  pr.description = p.description;
+  pr.result = report::verdict::skipped;
+  pr.basis = report::evidence::none;
+  pr.reason = std::move(reason);
+  finish_probe(pr, p, arch);
+  return pr;
+}
+
+report::probe_result probe_result_from(const probe& p, std::vector<compiled_variant> compiled,
+                                       const battery_target& t, const std::string& target_name,
+                                       device_executor* executor, int device) {
+  report::probe_result pr;
+  pr.id = p.id;
+  pr.category = p.category;
+  pr.description = p.description;
+  for (std::size_t v = 0; v < compiled.size(); ++v) {
+    compiled_variant& cv = compiled[v];
+    if (!t.offline && cv.device_ready && executor)
+      executor->execute({&p, &p.variants[v], device, cv.image}, cv.attempt);
+    pr.attempts.push_back(std::move(cv.attempt));
+  }
+  const classification c = classify(pr.attempts);
+  pr.result = c.result;
+  pr.reason = c.reason;
+  pr.basis = t.offline ? report::evidence::compile : report::evidence::run;
+  if (t.offline && p.runtime_only && pr.result != report::verdict::failing) {
+    // Compiling says nothing about what this probe asks; report that honestly.
+    pr.result = report::verdict::skipped;
+    pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", target_name);
+  }
+  for (std::size_t v = 0; v < p.variants.size() && v < pr.attempts.size(); ++v) {
+    const report::attempt_result& a = pr.attempts[v];
+    if (!p.variants[v].fallback && p.variants[v].target.how == target_spec::kind::device_native &&
+        !a.stages.empty() && a.stages.front().stage == stage_kind::compile && a.stages.front().ok) {
+      pr.least_specific_target = a.target;
+      break;
+    }
+  }
+  finish_probe(pr, p, t.arch);
+  return pr;
+}
+
 report::run_report run_battery(const run_options& opts, const catalogue& cat, const nvrtc::toolchain& tools,
                                device_executor* executor, run_observer* observer) {
   report::run_report r;
@@ -283,122 +439,14 @@ report::run_report run_battery(const run_options& opts, const catalogue& cat, co
 
   const std::vector<const probe*> selected = cat.select(opts.only, opts.skip);
   if (selected.empty()) throw selection_error("--only/--skip select no probe (see `sm121-probe list`)");
-
-  bool offline = true;
-  gpu_arch arch;
-  if (opts.target) {
-    arch = validate_target(*opts.target, tools, r.toolkit.nvrtc_archs);
-    r.target = to_string(*opts.target);
-    r.driver.error = "not queried: --target requests an offline report";
-    if (opts.driver_cuda) r.driver.cuda_version = to_string(*opts.driver_cuda);
-  } else {
-    if (executor) {
-      cuda::driver_query q = executor->query(opts.device);
-      if (!q.device && q.driver.available && q.driver.device_count > 0 && opts.device >= q.driver.device_count)
-        throw selection_error(fmt::format("--device {}: the driver reports {} device{} (0 to {})", opts.device,
-                                          q.driver.device_count, q.driver.device_count == 1 ? "" : "s",
-                                          q.driver.device_count - 1));
-      r.driver = q.driver;
-      if (q.device) {
-        offline = false;
-        arch = {q.device->cc_major, q.device->cc_minor};
-        r.device = std::move(q.device);
-      }
-    } else {
-      r.driver.error = "no CUDA driver";
-    }
-    if (offline) {
-      arch = parse_arch_name(default_offline_target)->arch;
-      r.target = default_offline_target;
-      if (opts.driver_cuda && !r.driver.version) r.driver.cuda_version = to_string(*opts.driver_cuda);
-      if (observer)
-        observer->notice(fmt::format("no usable GPU ({}): offline report for {} from compilation only",
-                                     r.driver.error.empty() ? "unknown reason" : r.driver.error, r.target));
-    } else {
-      r.target = sass_name(arch);
-      if (opts.driver_cuda && observer)
-        observer->notice("--driver-cuda is for offline reports; the installed driver decides on a device");
-    }
-  }
-  r.mode = offline ? report::run_mode::offline : report::run_mode::device;
-  const exec_facts facts{arch, r.device ? &*r.device : nullptr};
-
-  // Which probes apply, then every variant of those compiled in parallel.
-  std::vector<std::optional<std::string>> skip(selected.size());
-  struct job {
-    std::size_t probe_index;
-    std::size_t variant_index;
-  };
-  std::vector<job> jobs;
+  const battery_target t = choose_target(opts, tools, executor, observer, r);
+  const auto skips = skip_reasons(selected, exec_facts{t.arch, r.device ? &*r.device : nullptr});
+  auto compiled = compile_all(tools, cat, selected, skips, t, opts.driver_cuda, opts.jobs);
   for (std::size_t i = 0; i < selected.size(); ++i) {
-    if (selected[i]->skip_reason) skip[i] = selected[i]->skip_reason(facts);
-    if (skip[i]) continue;
-    for (std::size_t v = 0; v < selected[i]->variants.size(); ++v) jobs.push_back({i, v});
-  }
-  std::vector<compiled_variant> compiled(jobs.size());
-  {
-    std::atomic<std::size_t> next{0};
-    const auto worker = [&] {
-      for (std::size_t k; (k = next.fetch_add(1)) < jobs.size();) {
-        const probe& p = *selected[jobs[k].probe_index];
-        const variant& v = p.variants[jobs[k].variant_index];
-        try {
-          compiled[k] = compile_variant(tools, cat, p, v, arch, offline, offline ? opts.driver_cuda : std::nullopt);
-        } catch (const std::exception& e) {
-          compiled[k].attempt.variant = v.label;
-          compiled[k].attempt.fallback = v.fallback;
-          compiled[k].attempt.stages.push_back(make_stage(stage_kind::compile, false, 0.0, "exception", e.what()));
-        }
-      }
-    };
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const unsigned n = static_cast<unsigned>(std::min<std::size_t>(opts.jobs ? opts.jobs : hw, jobs.size()));
-    std::vector<std::jthread> pool;
-    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-    worker();
-  }
-
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < selected.size(); ++i) {
-    const probe& p = *selected[i];
-    if (observer) observer->progress(i, selected.size(), p.id);
-    report::probe_result pr;
-    pr.id = p.id;
-    pr.category = p.category;
-    pr.description = p.description;
-    if (skip[i]) {
-      pr.result = report::verdict::skipped;
-      pr.basis = report::evidence::none;
-      pr.reason = *skip[i];
-      finish_probe(pr, p, arch);
-      r.probes.push_back(std::move(pr));
-      continue;
-    }
-    for (std::size_t v = 0; v < p.variants.size(); ++v, ++k) {
-      compiled_variant& cv = compiled[k];
-      if (!offline && cv.device_ready)
-        executor->execute({&p, &p.variants[v], opts.device, cv.image}, cv.attempt);
-      pr.attempts.push_back(std::move(cv.attempt));
-    }
-    const classification c = classify(pr.attempts);
-    pr.result = c.result;
-    pr.reason = c.reason;
-    pr.basis = offline ? report::evidence::compile : report::evidence::run;
-    if (offline && p.runtime_only && pr.result != report::verdict::failing) {
-      // Compiling says nothing about what this probe asks; report that honestly.
-      pr.result = report::verdict::skipped;
-      pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", r.target);
-    }
-    for (std::size_t v = 0; v < p.variants.size(); ++v) {
-      const report::attempt_result& a = pr.attempts[v];
-      if (!p.variants[v].fallback && p.variants[v].target.how == target_spec::kind::device_native &&
-          !a.stages.empty() && a.stages.front().stage == stage_kind::compile && a.stages.front().ok) {
-        pr.least_specific_target = a.target;
-        break;
-      }
-    }
-    finish_probe(pr, p, arch);
-    r.probes.push_back(std::move(pr));
+    if (observer) observer->progress(i, selected.size(), selected[i]->id);
+    r.probes.push_back(skips[i] ? skipped_result(*selected[i], *skips[i], t.arch)
+                                : probe_result_from(*selected[i], std::move(compiled[i]), t, r.target, executor,
+                                                    opts.device));
   }
   r.totals = report::summarize(r.probes);
   return r;

@@ -2,22 +2,17 @@
 // then the largest cluster size cuOccupancyMaxActiveClusters grants, launched
 // and verified) and cluster.dsmem (distributed shared memory through mapa +
 // ld.shared::cluster, standard program with a cluster launch).
+#include "probes.hpp"
 #include "sm121probe/probe/program.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
 namespace {
-
-std::optional<std::string> needs_sm90(const exec_facts& f) {
-  if (f.arch.major >= 9) return std::nullopt;
-  return fmt::format("needs compute capability 9.0 or later: thread-block clusters arrived with Hopper (this is {})",
-                     cc_string(f.arch));
-}
 
 constexpr unsigned launch_blocks = 32;  // a multiple of every candidate cluster size
 constexpr unsigned candidate_sizes[] = {2, 4, 8, 16};
@@ -122,8 +117,8 @@ static probe make_cluster_launch() {
   p.kernel = "kernels/cluster_launch.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"};
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
-  p.skip_reason = needs_sm90;
+  p.variants = native_only();
+  p.skip_reason = needs_sm90("thread-block clusters");
   p.program = cluster_launch_program;
   p.runtime_only = true;  // what the driver grants is a run-time question
   p.make_case = [](const exec_facts&) {
@@ -165,8 +160,8 @@ static probe make_cluster_dsmem() {
   p.kernel = "kernels/cluster_dsmem.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"};
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
-  p.skip_reason = needs_sm90;
+  p.variants = native_only();
+  p.skip_reason = needs_sm90("thread-block clusters");
   p.make_case = [](const exec_facts&) {
     test_case tc;
     tc.launch.grid = {8, 1, 1};

@@ -4,10 +4,11 @@
 // the load from the compatibility rules in arch.hpp (SASS) or links the PTX
 // with nvJitLink for this architecture (PTX). One variant, no fallback.
 
+#include "sm121probe/probes/registration.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 

@@ -2,12 +2,13 @@
 // after the opt-in attribute, against the reported property. Custom program:
 // query, opt in, launch, search downwards if the reported value fails, verify
 // the kernel's view of every word at the size that worked.
+#include "probes.hpp"
 #include "sm121probe/probe/program.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -144,7 +145,7 @@ static probe make_smem_max() {
   p.kernel = "kernels/smem_max.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "smem-optin"};
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
+  p.variants = native_only();
   p.program = smem_max_program;
   p.runtime_only = true;  // what the driver grants is a run-time question
   p.make_case = [](const exec_facts& f) {

@@ -11,9 +11,9 @@
 // barriers and fences, but they have only been compiled (sm_100a / sm_90a
 // images are produced and inspected offline); nobody has run them here.
 #include "feature_tc_layout.cuh"
+#include "sm121probe/probes/registration.hpp"
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 

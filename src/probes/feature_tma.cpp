@@ -1,24 +1,18 @@
 // The Tensor Memory Accelerator: 1-D bulk copies (tma.bulk) and 2-D tiled
 // tensor loads through a tensor map (tma.tensor, custom host program: the map
 // is encoded with cuTensorMapEncodeTiled from the placed buffer's address).
+#include "probes.hpp"
 #include "sm121probe/probe/program.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <cstring>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
 namespace {
-
-std::optional<std::string> needs_sm90(const exec_facts& f) {
-  if (f.arch.major >= 9) return std::nullopt;
-  return fmt::format("needs compute capability 9.0 or later: the bulk-copy engine (TMA) and transaction-count "
-                     "mbarriers arrived with Hopper (this is {})",
-                     cc_string(f.arch));
-}
 
 // The 2-D tensor of tma.tensor: 40 columns x 24 rows of 32-bit words, loaded
 // in boxes of 16 x 8; the third box column reaches past column 40.
@@ -70,8 +64,8 @@ static probe make_tma_bulk() {
   p.kernel = "kernels/tma_bulk.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"};
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
-  p.skip_reason = needs_sm90;
+  p.variants = native_only();
+  p.skip_reason = needs_sm90("the bulk-copy engine (TMA) and transaction-count mbarriers");
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint32_t> in(1024);
     lcg rng(0xb01c);
@@ -108,8 +102,8 @@ static probe make_tma_tensor() {
   p.kernel = "kernels/tma_tensor.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"};
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
-  p.skip_reason = needs_sm90;
+  p.variants = native_only();
+  p.skip_reason = needs_sm90("the bulk-copy engine (TMA) and transaction-count mbarriers");
   p.program = tma_tensor_program;
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint32_t> in(tensor_w * tensor_h);

@@ -3,15 +3,16 @@
 // the CPU through its own pointer. The program is the standard one, preceded
 // by notes of the device attributes that decide the outcome (and, for managed
 // memory, the cuMemGetInfo figure beside /proc/meminfo's MemAvailable).
+#include "probes.hpp"
 #include "sm121probe/probe/program.hpp"
 
 #include "sm121probe/cuda/device_query.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <utility>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -62,7 +63,7 @@ probe make_um(const char* id, const char* description, std::string details, memo
   p.description = description;
   p.details = std::move(details);
   p.kernel = "kernels/um_access.cu";
-  p.variants = {variant{"native", target_spec::native(), false, {}}};
+  p.variants = native_only();
   p.program = [memory, attributes](session& s, const test_case& tc, const probe& self) {
     note_attributes(s, attributes);
     run_standard_program(s, tc, self);

@@ -1,25 +1,13 @@
 // Warp-level and asynchronous-copy instructions of the sm_80 / sm_90 eras:
 // cp.async, stmatrix, elect.sync, redux.sync. Standard program each.
 #include "probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
-
-namespace {
-
-std::optional<std::string> needs_sm90(const exec_facts& f) {
-  if (f.arch.major >= 9) return std::nullopt;
-  return fmt::format("needs compute capability 9.0 or later: the instruction arrived with Hopper (this is {})",
-                     cc_string(f.arch));
-}
-
-std::vector<variant> native_only() { return {variant{"native", target_spec::native(), false, {}}}; }
-
-}  // namespace
 
 static probe make_cp_async() {
   probe p;
@@ -75,7 +63,7 @@ static probe make_stmatrix() {
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-stmatrix"};
   p.variants = native_only();
-  p.skip_reason = needs_sm90;
+  p.skip_reason = needs_sm90("the instruction");
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint32_t> in(32 * 4);
     for (std::size_t i = 0; i < in.size(); ++i)
@@ -120,7 +108,7 @@ static probe make_elect_sync() {
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-elect"};
   p.variants = native_only();
-  p.skip_reason = needs_sm90;
+  p.skip_reason = needs_sm90("the instruction");
   p.make_case = [](const exec_facts&) {
     test_case tc;
     tc.buffers = {{"checks", std::vector<std::byte>(3 * 32 * sizeof(std::uint32_t))}};

@@ -1,7 +1,7 @@
 #include "probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 

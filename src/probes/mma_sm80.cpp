@@ -4,9 +4,9 @@
 #include "mma_layout.cuh"
 #include "mma_sm80_ptx.cuh"
 #include "probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -17,7 +17,7 @@ enum class acc_type { f32, f16, s32 };
 
 struct mma_spec {
   const char* id;
-  const char* kernel;
+  int form;  // -DSM121_MMA=<form> of kernels/mma_sm80.cu
   const char* description;
   const char* details;
   sm121::mma_shape shape;
@@ -93,10 +93,10 @@ probe make_mma(const mma_spec& spec) {
   p.category = "mma";
   p.description = spec.description;
   p.details = spec.details;
-  p.kernel = spec.kernel;
+  p.kernel = "kernels/mma_sm80.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "ptx-mma"};
-  p.variants = native_and_sm80_ptx();
+  p.variants = native_and_sm80_ptx({"-DSM121_MMA=" + std::to_string(spec.form)});
   p.sass_checks = {spec.sass};
   p.make_case = [spec](const exec_facts&) {
     const sm121::shape_info si = sm121::info(spec.shape);
@@ -143,27 +143,27 @@ probe make_mma(const mma_spec& spec) {
 static std::vector<probe> make_mma_sm80_probes() {
   using sm121::mma_shape;
   const mma_spec specs[] = {
-      {"mma.f16", "kernels/mma_f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f32 (HMMA, the sm_80 tensor-core path)",
+      {"mma.f16", 0, "Warp MMA m16n8k16 f16 x f16 -> f32 (HMMA, the sm_80 tensor-core path)",
        "The workhorse of every sm_80-path GEMM and attention kernel, and what Triton emits for sm_12x when it "
        "falls back to Ampere code generation. The sm80-ptx variant is the path of libraries that ship only "
        "compute_80 PTX: the driver JIT-compiles it at load time.",
-       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f32, 11, {"HMMA", SM121_PTX_MMA_F16_F32, "ffff", "rrrrrrffff"}},
-      {"mma.f16f16", "kernels/mma_f16f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f16 accumulate (HMMA)",
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f32, 11, {"HMMA", SM121_PTX_MMA_F16_F32, SM121_OPS_MMA_F32}},
+      {"mma.f16f16", 1, "Warp MMA m16n8k16 f16 x f16 -> f16 accumulate (HMMA)",
        "The half-precision-accumulate form, used by inference kernels that trade accuracy for register "
        "pressure. Packed f16x2 accumulators exercise a different register layout than the f32 form.",
-       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f16, 12, {"HMMA", SM121_PTX_MMA_F16_F16, "rr", "rrrrrrrr"}},
-      {"mma.bf16", "kernels/mma_bf16.cu", "Warp MMA m16n8k16 bf16 x bf16 -> f32 (HMMA; needs sm_80+)",
+       mma_shape::m16n8k16_b16, in_type::f16, acc_type::f16, 12, {"HMMA", SM121_PTX_MMA_F16_F16, SM121_OPS_MMA_F16X2}},
+      {"mma.bf16", 2, "Warp MMA m16n8k16 bf16 x bf16 -> f32 (HMMA; needs sm_80+)",
        "bf16 is the default training and inference type of current models; this is its tensor-core path on "
        "the sm_80 code generation that runs on every GPU since Ampere.",
-       mma_shape::m16n8k16_b16, in_type::bf16, acc_type::f32, 13, {"HMMA", SM121_PTX_MMA_BF16_F32, "ffff", "rrrrrrffff"}},
-      {"mma.tf32", "kernels/mma_tf32.cu", "Warp MMA m16n8k8 tf32 x tf32 -> f32 (HMMA; needs sm_80+)",
+       mma_shape::m16n8k16_b16, in_type::bf16, acc_type::f32, 13, {"HMMA", SM121_PTX_MMA_BF16_F32, SM121_OPS_MMA_F32}},
+      {"mma.tf32", 3, "Warp MMA m16n8k8 tf32 x tf32 -> f32 (HMMA; needs sm_80+)",
        "tf32 is what frameworks use for float32 matrix multiplies when tensor cores are allowed "
        "(allow_tf32); a different shape (k = 8) and 32-bit operand registers.",
-       mma_shape::m16n8k8_tf32, in_type::tf32, acc_type::f32, 14, {"HMMA", SM121_PTX_MMA_TF32_F32, "ffff", "rrrrrrffff"}},
-      {"mma.s8", "kernels/mma_s8.cu", "Warp MMA m16n8k32 s8 x s8 -> s32 (IMMA)",
+       mma_shape::m16n8k8_tf32, in_type::tf32, acc_type::f32, 14, {"HMMA", SM121_PTX_MMA_TF32_F32, SM121_OPS_MMA_F32}},
+      {"mma.s8", 4, "Warp MMA m16n8k32 s8 x s8 -> s32 (IMMA)",
        "int8 quantised inference (weights and activations in s8, exact s32 accumulation) on the integer "
        "tensor-core path; full-range signed inputs check sign handling.",
-       mma_shape::m16n8k32_b8, in_type::s8, acc_type::s32, 15, {"IMMA", SM121_PTX_MMA_S8_S32, "rrrr", "rrrrrrrrrr"}},
+       mma_shape::m16n8k32_b8, in_type::s8, acc_type::s32, 15, {"IMMA", SM121_PTX_MMA_S8_S32, SM121_OPS_MMA_S32}},
   };
   std::vector<probe> out;
   for (const auto& s : specs) out.push_back(make_mma(s));

@@ -7,11 +7,11 @@
 #include "mma_narrow_layout.cuh"
 #include "narrow_ptx.cuh"
 #include "narrow_probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -117,7 +117,7 @@ static probe make_mma_mxf8f6f4() {
        "weights) and non-trivial scales per row and column, selected with non-zero byte-id and thread-id. "
        "It needs sm_121f or sm_121a. The sm80-dequant fallback applies the scales in software and multiplies "
        "in f16.",
-       {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1"), "ffff", "rrrrrrffffrr"}, 330});
+       {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1"), SM121_OPS_MMA_F32_SCALED}, 330});
 }
 
 static probe make_mma_mxf4() {
@@ -128,7 +128,7 @@ static probe make_mma_mxf4() {
        "open-weight model releases. On Blackwell consumer GPUs it runs on the dedicated FP4 tensor instruction "
        "(m16n8k64, two scale factors per row and column per instruction). Needs sm_121f or sm_121a; the "
        "sm80-dequant fallback is the software path.",
-       {"OMMA.SF", SM121_PTX_MMA_MXF4, "ffff", "rrrrrrffffrr"}, 331});
+       {"OMMA.SF", SM121_PTX_MMA_MXF4, SM121_OPS_MMA_F32_SCALED}, 331});
 }
 
 static probe make_mma_nvf4() {
@@ -140,7 +140,7 @@ static probe make_mma_nvf4() {
        "Silent garbage has been reported for some FP4 paths, so the probe uses non-power-of-two scales that "
        "differ per chunk and verifies every output exactly. Needs sm_121f or sm_121a; the sm80-dequant "
        "fallback is the software path.",
-       {"OMMA.SF", SM121_PTX_MMA_NVF4, "ffff", "rrrrrrffffrr"}, 332});
+       {"OMMA.SF", SM121_PTX_MMA_NVF4, SM121_OPS_MMA_F32_SCALED}, 332});
 }
 
 // Registration: one line per probe (the key orders the report; docs/architecture.md).

@@ -11,13 +11,13 @@
 // conversions over every code (tests/unit/narrow_codec_test.cpp).
 #include "narrow_ptx.cuh"
 #include "narrow_probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -34,6 +34,7 @@ struct cvt_spec {
   const char* description;
   const char* details;
   std::vector<sass_check> checks;
+  expected_verdicts expected;  // on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121, and why
 };
 
 // Packed pair of codes for the decoders: `lo` in the low part.
@@ -88,6 +89,7 @@ probe make_cvt(const cvt_spec& s) {
   p.description = s.description;
   p.details = s.details;
   p.kernel = "kernels/cvt_narrow.cu";
+  p.expected = s.expected;
   p.variants = {variant{"native", target_spec::native(), false, {fmt::format("-DSM121_CVT_GROUP={}", s.group)}}};
   p.sass_checks = s.checks;
   p.make_case = [s](const exec_facts&) {
@@ -154,7 +156,7 @@ probe make_cvt(const cvt_spec& s) {
 }  // namespace
 
 static probe make_cvt_fp4() {
-  probe p = make_cvt({"cvt.fp4",
+  return make_cvt({"cvt.fp4",
                    0,
                    {narrow_format::e2m1},
                    {{narrow_format::e2m1, false}},
@@ -163,15 +165,13 @@ static probe make_cvt_fp4() {
                    "both go through these cvt forms; they need sm_121f or sm_121a (sm_100a/f on datacenter "
                    "Blackwell). The probe checks all 16 codes in both nibbles, round-to-nearest-even at every "
                    "midpoint and saturation, against a CPU codec that matches the CUDA toolkit's cuda_fp4.h.",
-                   {{"F2FP", SM121_PTX_CVT_F32_TO_E2M1X2, "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_E2M1X2_TO_F16X2, "r", "h"}}});
-  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
-  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
-  return p;
+                   {{"F2FP", SM121_PTX_CVT_F32_TO_E2M1X2, SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_E2M1X2_TO_F16X2, SM121_OPS_CVT_UNPACK16}},
+                   {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"}});
 }
 
 static probe make_cvt_fp6() {
-  probe p = make_cvt({"cvt.fp6",
+  return make_cvt({"cvt.fp6",
                    1,
                    {narrow_format::e3m2, narrow_format::e2m3},
                    {{narrow_format::e3m2, false}, {narrow_format::e2m3, false}},
@@ -180,17 +180,15 @@ static probe make_cvt_fp6() {
                    "between FP8 and FP4 in the OCP MX formats. Its cvt forms need sm_121f or sm_121a. All 64 "
                    "codes of both formats are decoded, and encoding is checked at every value, midpoint and "
                    "beyond the range.",
-                   {{"F2FP", SM121_PTX_CVT_F32_TO_X2("e3m2"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e3m2"), "r", "h"},
-                    {"F2FP", SM121_PTX_CVT_F32_TO_X2("e2m3"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e2m3"), "r", "h"}}});
-  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
-  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
-  return p;
+                   {{"F2FP", SM121_PTX_CVT_F32_TO_X2("e3m2"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e3m2"), SM121_OPS_CVT_UNPACK16},
+                    {"F2FP", SM121_PTX_CVT_F32_TO_X2("e2m3"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e2m3"), SM121_OPS_CVT_UNPACK16}},
+                   {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"}});
 }
 
 static probe make_cvt_fp8() {
-  probe p = make_cvt({"cvt.fp8",
+  return make_cvt({"cvt.fp8",
                    2,
                    {narrow_format::e4m3, narrow_format::e5m2},
                    {{narrow_format::e4m3, false}, {narrow_format::e5m2, false}},
@@ -199,17 +197,15 @@ static probe make_cvt_fp8() {
                    "and training step. These cvt forms exist since sm_89 and need no special target; all 256 "
                    "codes of both formats are decoded (including NaN and, for e5m2, infinities) and encoding is "
                    "checked at every value, midpoint and beyond the range.",
-                   {{"F2FP", SM121_PTX_CVT_F32_TO_X2("e4m3"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e4m3"), "r", "h"},
-                    {"F2FP", SM121_PTX_CVT_F32_TO_X2("e5m2"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e5m2"), "r", "h"}}});
-  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
-  p.expected = {{"failing", "failing", "native", "native", "native", "native", "native"}, "ptx-cvt"};
-  return p;
+                   {{"F2FP", SM121_PTX_CVT_F32_TO_X2("e4m3"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e4m3"), SM121_OPS_CVT_UNPACK16},
+                    {"F2FP", SM121_PTX_CVT_F32_TO_X2("e5m2"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e5m2"), SM121_OPS_CVT_UNPACK16}},
+                   {{"failing", "failing", "native", "native", "native", "native", "native"}, "ptx-cvt"}});
 }
 
 static probe make_cvt_ue8m0() {
-  probe p = make_cvt({"cvt.ue8m0",
+  return make_cvt({"cvt.ue8m0",
                    3,
                    {narrow_format::ue8m0},
                    {{narrow_format::ue8m0, false}, {narrow_format::ue8m0, true}},
@@ -218,12 +214,10 @@ static probe make_cvt_ue8m0() {
                    "from a block's maximum with these conversions (rounding up so that the scaled values fit). "
                    "They need sm_121f or sm_121a. All 256 codes are decoded (0xff is NaN, 0 is 2^-127, a bf16 "
                    "subnormal) and both roundings are checked across the whole normal f32 range.",
-                   {{"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rz"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rp"), "h", "ff"},
-                    {"F2FP", SM121_PTX_CVT_UE8M0X2_TO_BF16X2, "r", "h"}}});
-  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
-  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
-  return p;
+                   {{"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rz"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rp"), SM121_OPS_CVT_PACK16},
+                    {"F2FP", SM121_PTX_CVT_UE8M0X2_TO_BF16X2, SM121_OPS_CVT_UNPACK16}},
+                   {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"}});
 }
 
 // Registration: one line per probe (the key orders the report; docs/architecture.md).

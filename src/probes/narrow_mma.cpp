@@ -4,15 +4,16 @@
 // (at most ~20 significant bits), so the CPU reference must match exactly
 // whatever order the tensor core accumulates in (the PTX ISA guarantees at
 // least single precision accumulation).
+#include "probes.hpp"
 #include "mma_layout.cuh"
 #include "narrow_ptx.cuh"
 #include "narrow_probes.hpp"
+#include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstdint>
-#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -100,7 +101,7 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
         "(HMMA), which is what frameworks do where the instruction is missing, at a fraction of the speed.",
         t, fp4 ? " with the 4-bit value in the middle bits of its byte" : fp8 ? "" : " with the value in the low six bits",
         fp4 ? "FP4" : fp8 ? "FP8" : "FP6");
-    p.sass_checks = {{"QMMA", f8f6f4_ptx(f), "ffff", "rrrrrrffff"}};
+    p.sass_checks = {{"QMMA", f8f6f4_ptx(f), SM121_OPS_MMA_F32}};
     // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121: .kind::f8f6f4 exists on sm_120a/f and
     // sm_121a/f only; with FP8 operands it also compiles for sm_100a/f, where ptxas emulates it.
     p.expected = {{"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"},
@@ -114,7 +115,7 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
         "to f16 plus f16 MMAs, so only the SASS shows whether FP8 runs on FP8 hardware; on sm_121 it is a single "
         "QMMA. The sm80-dequant fallback decodes FP8 to f16 in registers (the path for GPUs without FP8).",
         t);
-    p.sass_checks = {{"QMMA", fp8_ptx(f), "ffff", "rrrrrrffff"}};
+    p.sass_checks = {{"QMMA", fp8_ptx(f), SM121_OPS_MMA_F32}};
     // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121: FP8 mma.sync exists from sm_89;
     // ptxas emulates it on sm_90 and sm_100 (conversions + f16 MMA).
     p.expected = {{"fallback", "fallback", "native", "fallback", "fallback", "native", "native"}, "sass-footprint"};
@@ -176,10 +177,9 @@ static probe make_mma_s4() {
   p.kernel = "kernels/mma_s4.cu";
   // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
   p.expected = {{"native", "native", "native", "fallback", "fallback", "fallback", "fallback"}, "sass-footprint"};
-  p.variants = {variant{"native", target_spec::native(), false, {}},
-                variant{"sm80-ptx", target_spec::fixed("compute_80"), true, {}}};
+  p.variants = native_and_sm80_ptx();
   p.see_also = {"mma.s8"};
-  p.sass_checks = {{"IMMA", SM121_PTX_MMA_S4, "rr", "rrrr"}};
+  p.sass_checks = {{"IMMA", SM121_PTX_MMA_S4, SM121_OPS_MMA_S4}};
   p.make_case = [](const exec_facts&) {
     lcg rng(320);
     std::vector<std::uint8_t> a(8 * 32), b(32 * 8);

@@ -2,8 +2,6 @@
 // initialisation; the catalogue is built from them on first use.
 #include "sm121probe/probes/registration.hpp"
 
-#include "probes.hpp"
-
 #include "sm121probe/kernels.hpp"
 
 #include <fmt/format.h>
@@ -11,15 +9,6 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
-
-namespace sm121probe::probe {
-
-std::vector<variant> native_and_sm80_ptx() {
-  return {variant{"native", target_spec::native(), false, {}},
-          variant{"sm80-ptx", target_spec::fixed("compute_80"), true, {}}};
-}
-
-}  // namespace sm121probe::probe
 
 namespace sm121probe::probes {
 

@@ -8,12 +8,12 @@ namespace sm121probe::probes {
 
 const std::vector<probe::sass_check>& sass_classes() {
   static const std::vector<probe::sass_check> classes = {
-      {"HMMA", SM121_PTX_MMA_F16, "ffff", "rrrrrrffff"},
-      {"IMMA", SM121_PTX_MMA_S8, "rrrr", "rrrrrrrrrr"},
-      {"QMMA", SM121_PTX_MMA_FP8("e4m3"), "ffff", "rrrrrrffff"},
-      {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e4m3"), "ffff", "rrrrrrffffrr"},
-      {"OMMA.SF", SM121_PTX_MMA_MXF4, "ffff", "rrrrrrffffrr"},
-      {"F2FP", SM121_PTX_CVT_F32_TO_F16X2, "r", "ff"},
+      {"HMMA", SM121_PTX_MMA_F16_F32, SM121_OPS_MMA_F32},
+      {"IMMA", SM121_PTX_MMA_S8_S32, SM121_OPS_MMA_S32},
+      {"QMMA", SM121_PTX_MMA_FP8("e4m3"), SM121_OPS_MMA_F32},
+      {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e4m3"), SM121_OPS_MMA_F32_SCALED},
+      {"OMMA.SF", SM121_PTX_MMA_MXF4, SM121_OPS_MMA_F32_SCALED},
+      {"F2FP", SM121_PTX_CVT_F32_TO_F16X2, SM121_OPS_CVT_PACK32},
   };
   return classes;
 }

@@ -1,6 +1,11 @@
-# cmake -DSOURCE_DIR=<repo> -DWORK=<scratch dir> -DTOOLKIT=<a CUDA toolkit> -P cuda_home_check.cmake
+# cmake -DSOURCE_DIR=<repo> -DTOOLKIT=<a CUDA toolkit> -P cuda_home_check.cmake
+# Configures the project twice in a fresh temporary directory (removed after each).
 file(REAL_PATH "${TOOLKIT}" toolkit)
-file(REMOVE_RECURSE "${WORK}")
+execute_process(COMMAND mktemp -d /tmp/sm121probe-test-XXXXXX OUTPUT_VARIABLE WORK OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE mk)
+if(NOT mk EQUAL 0 OR WORK STREQUAL "")
+  message(FATAL_ERROR "cannot make a temporary directory")
+endif()
 function(configure home out_rc out_text)
   execute_process(COMMAND ${CMAKE_COMMAND} -E env CUDA_HOME=${home} --unset=CUDAToolkit_ROOT
                           ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK}/build -DSM121PROBE_BUILD_TESTS=OFF

@@ -5,6 +5,7 @@
 #include "sm121probe/util/io.hpp"
 #include "support/process.hpp"
 #include "support/schema.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -41,11 +42,7 @@ offline_run run_offline(const std::string& target, const std::string& only = fea
   return r;
 }
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 // Once the expectation table has a row for a probe on this architecture, the
 // offline result must match it.

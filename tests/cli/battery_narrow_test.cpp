@@ -5,6 +5,7 @@
 #include "sm121probe/util/io.hpp"
 #include "support/process.hpp"
 #include "support/schema.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,11 +36,7 @@ report::run_report run_offline(const std::string& target) {
   return rep;
 }
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 TEST(NarrowBattery, Sm121EveryTensorClassNativeInt4EmulatedLeastSpecificTargets) {
   const auto r = run_offline("sm_121");

@@ -3,6 +3,7 @@
 #include "sm121probe/util/io.hpp"
 #include "support/process.hpp"
 #include "support/schema.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,11 +31,7 @@ std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 TEST(RunCli, BinaryDoesNotLinkTheCudaLibraries) {
   const auto r = run_process({"readelf", "-d", SM121PROBE_BINARY});

@@ -43,6 +43,7 @@ nvrtc::compile_request request_for(const probe::probe& p, const std::string& tar
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = target;
+  rq.options = p.variants.at(0).options;  // e.g. the -D that picks the kernel's form
   rq.headers = cli::builtin_catalogue().headers;
   return rq;
 }

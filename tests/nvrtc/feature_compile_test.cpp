@@ -30,6 +30,7 @@ nvrtc::compile_result compile(const std::string& id, const std::string& target) 
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = target;
+  rq.options = p.variants.at(0).options;
   rq.headers = cli::builtin_catalogue().headers;
   return tools().compile(rq);
 }

@@ -5,6 +5,7 @@
 #include "sm121probe/util/io.hpp"
 #include "support/golden.hpp"
 #include "support/schema.hpp"
+#include "support/report_lookup.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -16,11 +17,7 @@ const std::string data_dir = std::string(SM121PROBE_TEST_DATA_DIR) + "/report/";
 
 run_report device() { return parse_run_report(util::read_file(data_dir + "run-device.json")); }
 
-probe_result& find(run_report& r, const std::string& id) {
-  for (auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 // NEW: mma.f16 native -> fallback (regression), cluster.dsmem skipped -> native (change),
 // image.load.sm_90 failing -> native (improvement), elect.sync removed, redux.sync added,

@@ -9,6 +9,7 @@
 #include "support/fake_gpu.hpp"
 #include "support/process.hpp"
 #include "support/schema.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,11 +56,7 @@ class tracking_executor final : public probe::device_executor {
   reference_gpu& gpu;
 };
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 // Default: the sm_80 battery (a native and a compute_80 variant each); the
 // narrow-format mma.* probes have other variants and their own tests.

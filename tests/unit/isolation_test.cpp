@@ -6,6 +6,7 @@
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/process.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -50,11 +51,7 @@ struct scripted_worker {
   }
 };
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 TEST(Isolation, CrashAndHangAreRecordedAndTheRunGoesOn) {
   scripted_worker w;

@@ -8,6 +8,7 @@
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/fake_gpu.hpp"
+#include "support/report_lookup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -41,11 +42,7 @@ class reference_executor final : public probe::device_executor {
   probe::in_process_executor inner;
 };
 
-const report::probe_result& find(const report::run_report& r, const std::string& id) {
-  for (const auto& p : r.probes)
-    if (p.id == id) return p;
-  throw std::runtime_error("no probe " + id);
-}
+using testing::find;
 
 TEST(NarrowDevice, Gb10RunsNativeExceptInt4WhichIsEmulated) {
   fake_driver drv;  // compute capability 12.1

@@ -130,10 +130,10 @@ TEST(Kernels, SharedHeadersAreEmbedded) {
   bool found = false;
   for (const auto& h : cli::builtin_catalogue().headers) found = found || h.path == "kernels/mma_layout.cuh";
   EXPECT_TRUE(found);
-  const auto k = cli::builtin_catalogue().kernel("mma_f16.cu");
+  const auto k = cli::builtin_catalogue().kernel("mma_sm80.cu");
   ASSERT_TRUE(k);
-  EXPECT_EQ(k->path, "kernels/mma_f16.cu");
-  EXPECT_NE(k->text.find("mma.sync.aligned.m16n8k16"), std::string_view::npos);
+  EXPECT_EQ(k->path, "kernels/mma_sm80.cu");
+  EXPECT_NE(k->text.find("SM121_PTX_MMA_F16_F32"), std::string_view::npos);
   EXPECT_EQ(k->text.data()[k->text.size()], '\0') << "embedded text is NUL-terminated";
 }
 

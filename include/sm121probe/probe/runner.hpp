@@ -81,6 +81,49 @@ struct classification {
 };
 [[nodiscard]] classification classify(const std::vector<report::attempt_result>& attempts);
 
+// --- the battery, step by step (run_battery calls these in this order) ----------
+
+/// Where the battery runs: on the device the executor finds, or offline for a
+/// target (--target, or no usable GPU: default_offline_target).
+struct battery_target {
+  gpu_arch arch;
+  bool offline = true;
+};
+
+/// Chooses the target and records it in `r` (target, mode, driver, device).
+/// Throws selection_error for a --target NVRTC cannot build for, or a --device
+/// beyond the driver's device count.
+[[nodiscard]] battery_target choose_target(const run_options& options, const nvrtc::toolchain& tools,
+                                           device_executor* executor, run_observer* observer,
+                                           report::run_report& r);
+
+/// For each probe, why it does not apply here (nullopt: it applies).
+[[nodiscard]] std::vector<std::optional<std::string>> skip_reasons(const std::vector<const probe*>& probes,
+                                                                   const exec_facts& facts);
+
+/// Calls fn(0) ... fn(count - 1), each once, on `threads` threads (0: one per
+/// core), the calling thread among them; returns when all calls have returned.
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& fn);
+
+/// Compiles every variant of every probe that is not skipped, in parallel
+/// (`jobs` threads): result[i][v] for variant v of probes[i]; empty for a
+/// skipped probe. An exception from a compile becomes a failed compile stage.
+[[nodiscard]] std::vector<std::vector<compiled_variant>> compile_all(
+    const nvrtc::toolchain& tools, const catalogue& cat, const std::vector<const probe*>& probes,
+    const std::vector<std::optional<std::string>>& skips, const battery_target& target,
+    std::optional<cuda_version> driver, unsigned jobs);
+
+/// The result of a probe that does not apply here.
+[[nodiscard]] report::probe_result skipped_result(const probe& p, std::string reason, const gpu_arch& arch);
+
+/// The result of a probe from its compiled variants: in device mode the
+/// executor runs the device stages of each compiled image; then the attempts
+/// are classified (a run-time-only probe reads `skipped` offline) and the
+/// probe's expectation for the architecture is applied.
+[[nodiscard]] report::probe_result probe_result_from(const probe& p, std::vector<compiled_variant> compiled,
+                                                     const battery_target& target, const std::string& target_name,
+                                                     device_executor* executor, int device);
+
 /// Runs the battery over the probes of `cat`. `executor` may be null (offline
 /// only). Throws selection_error for an unknown target or filters that match nothing.
 [[nodiscard]] report::run_report run_battery(const run_options& options, const catalogue& cat,
