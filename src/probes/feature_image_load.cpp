@@ -3,7 +3,6 @@
 // JIT); on a device the image is loaded and run, offline the runner predicts
 // the load from the compatibility rules in arch.hpp (SASS) or links the PTX
 // with nvJitLink for this architecture (PTX). One variant, no fallback.
-
 #include "sm121probe/probes/registration.hpp"
 
 #include <fmt/format.h>
@@ -50,8 +49,6 @@ std::string image_note(const std::string& target) {
   return {};
 }
 
-}  // namespace
-
 // The images, in report order, each with the verdict expected on sm_80, sm_86,
 // sm_89, sm_90, sm_100, sm_120, sm_121: the compatibility rules
 // (docs/compatibility.md).
@@ -60,7 +57,7 @@ struct image {
   std::vector<std::string> expected;
 };
 
-static const std::vector<image>& images() {
+const std::vector<image>& images() {
   static const std::vector<image> list = {
       {"sm_120", {"failing", "failing", "failing", "failing", "failing", "native", "native"}},
       {"sm_120a", {"failing", "failing", "failing", "failing", "failing", "native", "failing"}},
@@ -75,6 +72,8 @@ static const std::vector<image>& images() {
   };
   return list;
 }
+
+}  // namespace
 
 static probe make_image_load(const image& img) {
   const std::string target = img.target;
