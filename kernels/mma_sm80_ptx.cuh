@@ -1,6 +1,6 @@
 // The warp MMA instructions of the sm_80 battery, as inline-asm templates. One
-// text for two users: the probe kernels (mma_f16.cu, mma_f16f16.cu,
-// mma_bf16.cu, mma_tf32.cu, mma_s8.cu) and the SASS inspection, which compiles
+// text for two users: the probe kernels (mma_sm80.cu, and the f16 fallback and
+// s8 reference of the narrow battery) and the SASS inspection, which compiles
 // each template in reference kernels to decide whether ptxas turned it into
 // one hardware instruction (docs/classification.md).
 //
@@ -12,26 +12,26 @@
 
 #include "ptx_operands.cuh"  // the operand shapes (SM121_OPS_*, SM121_ASM_*)
 
-// D(4 f32) = A(4 b32: f16x2) * B(2 b32) + C(4 f32). Operands: outputs "ffff", inputs "rrrrrrffff".
+// D(4 f32) = A(4 b32: f16x2) * B(2 b32) + C(4 f32). Operands: SM121_OPS_MMA_F32.
 #define SM121_PTX_MMA_F16_F32                                                                 \
   "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
   "{%10,%11,%12,%13};"
 
-// D(2 b32: f16x2) = A * B + C(2 b32: f16x2). Operands: outputs "rr", inputs "rrrrrrrr".
+// D(2 b32: f16x2) = A * B + C(2 b32: f16x2). Operands: SM121_OPS_MMA_F16X2.
 #define SM121_PTX_MMA_F16_F16 \
   "mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16 {%0,%1}, {%2,%3,%4,%5}, {%6,%7}, {%8,%9};"
 
-// bf16 operands, f32 accumulators. Operands: outputs "ffff", inputs "rrrrrrffff".
+// bf16 operands, f32 accumulators. Operands: SM121_OPS_MMA_F32.
 #define SM121_PTX_MMA_BF16_F32                                                                  \
   "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
   "{%10,%11,%12,%13};"
 
-// m16n8k8, tf32 operands (one per b32), f32 accumulators. Operands: outputs "ffff", inputs "rrrrrrffff".
+// m16n8k8, tf32 operands (one per b32), f32 accumulators. Operands: SM121_OPS_MMA_F32.
 #define SM121_PTX_MMA_TF32_F32                                                                 \
   "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
   "{%10,%11,%12,%13};"
 
-// m16n8k32, s8 operands (4 per b32), s32 accumulators. Operands: outputs "rrrr", inputs "rrrrrrrrrr".
+// m16n8k32, s8 operands (4 per b32), s32 accumulators. Operands: SM121_OPS_MMA_S32.
 #define SM121_PTX_MMA_S8_S32                                                                 \
   "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
   "{%10,%11,%12,%13};"

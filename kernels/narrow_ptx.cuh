@@ -4,8 +4,8 @@
 // (src/probe/sass.cpp, via the probes' sass_checks and the class catalogue of
 // src/probes/sass_classes.cpp), which compiles each template in reference kernels to
 // decide whether ptxas turned it into one hardware instruction
-// (docs/classification.md). Operand numbering and constraint letters are part
-// of the template's contract and are listed with each macro.
+// (docs/classification.md). Operand numbering is part of the template's
+// contract; each macro names its operand shape (ptx_operands.cuh).
 //
 // Sources: PTX ISA "Multiply-and-Accumulate Instruction: mma" and
 // "Data Movement and Conversion Instructions: cvt"
@@ -18,20 +18,20 @@
 #include "ptx_operands.cuh"  // the operand shapes (SM121_OPS_*, SM121_ASM_*)
 
 // D(4 f32) = A(4 b32) * B(2 b32) + C(4 f32), m16n8k32, FP8 operands (sm_89+).
-// Operands: outputs "ffff", inputs "rrrrrrffff".
+// Operands: SM121_OPS_MMA_F32.
 #define SM121_PTX_MMA_FP8(T)                                                                 \
   "mma.sync.aligned.m16n8k32.row.col.f32." T "." T ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "     \
   "{%8,%9}, {%10,%11,%12,%13};"
 
 // The same with .kind::f8f6f4: FP8/FP6/FP4 operands in byte containers (sm_120a/f).
-// Operands: outputs "ffff", inputs "rrrrrrffff".
+// Operands: SM121_OPS_MMA_F32.
 #define SM121_PTX_MMA_F8F6F4(TA, TB)                                                         \
   "mma.sync.aligned.m16n8k32.row.col.kind::f8f6f4.f32." TA "." TB ".f32 {%0,%1,%2,%3}, "     \
   "{%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13};"
 
 // Block-scaled m16n8k32, kind::mxf8f6f4, scale_vec::1X, ue8m0 scales, with the
 // selectors {byte-id-a, thread-id-a} = {1, 1} and {byte-id-b, thread-id-b} = {2, 3}.
-// Operands: outputs "ffff", inputs "rrrrrrffffrr" (the last two: scale-a-data, scale-b-data).
+// Operands: SM121_OPS_MMA_F32_SCALED (the last two: scale-a-data, scale-b-data).
 #define SM121_PTX_MMA_MXF8F6F4(TA, TB)                                                        \
   "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32." TA "." TB \
   ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {1, 1}, %15, {2, 3};"
@@ -42,7 +42,7 @@
 
 // Block-scaled m16n8k64, kind::mxf4, scale_vec::2X, ue8m0 scales (MXFP4), with
 // {byte-id-a, thread-id-a} = {2, 1} and {byte-id-b, thread-id-b} = {2, 2}.
-// Operands: outputs "ffff", inputs "rrrrrrffffrr".
+// Operands: SM121_OPS_MMA_F32_SCALED.
 #define SM121_PTX_MMA_MXF4                                                                     \
   "mma.sync.aligned.m16n8k64.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1.f32.ue8m0 " \
   "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {2, 1}, %15, {2, 2};"
@@ -53,7 +53,7 @@
 
 // Block-scaled m16n8k64, kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4), with
 // {byte-id-a, thread-id-a} = {0, 1} and {byte-id-b, thread-id-b} = {0, 1} (4X: byte-id 0).
-// Operands: outputs "ffff", inputs "rrrrrrffffrr".
+// Operands: SM121_OPS_MMA_F32_SCALED.
 #define SM121_PTX_MMA_NVF4                                                                     \
   "mma.sync.aligned.m16n8k64.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1.f32.ue4m3 " \
   "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {0, 1}, %15, {0, 1};"
@@ -63,7 +63,7 @@
 #define SM121_NVF4_SEL_B_THREAD 1
 
 // m8n8k32 s4 x s4 -> s32 (the int4 form ptxas emulates on sm_90 and later).
-// Operands: outputs "rr", inputs "rrrr".
+// Operands: SM121_OPS_MMA_S4.
 #define SM121_PTX_MMA_S4 "mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%4,%5};"
 
 // --- conversions --------------------------------------------------------------
@@ -71,25 +71,25 @@
 // part, the second (%2, "b") in the lower part (PTX ISA cvt semantics).
 
 // f32 x2 -> e2m1x2 (one byte: a in bits 7..4, b in bits 3..0), zero-extended to 16 bits.
-// Operands: outputs "h", inputs "ff".
+// Operands: SM121_OPS_CVT_PACK16.
 #define SM121_PTX_CVT_F32_TO_E2M1X2 \
   "{ .reg .b8 t; cvt.rn.satfinite.e2m1x2.f32 t, %1, %2; cvt.u16.u8 %0, t; }"
 // e2m1x2 (the low byte of %1) -> f16x2 (upper nibble -> upper half).
-// Operands: outputs "r", inputs "h".
+// Operands: SM121_OPS_CVT_UNPACK16.
 #define SM121_PTX_CVT_E2M1X2_TO_F16X2 "{ .reg .b8 t, u; mov.b16 {t, u}, %1; cvt.rn.f16x2.e2m1x2 %0, t; }"
 
 // f32 x2 -> e3m2x2 / e2m3x2 / e4m3x2 / e5m2x2 (16 bits: a in 15..8, b in 7..0;
-// FP6 values with two zero MSBs per byte). Operands: outputs "h", inputs "ff".
+// FP6 values with two zero MSBs per byte). Operands: SM121_OPS_CVT_PACK16.
 #define SM121_PTX_CVT_F32_TO_X2(T) "cvt.rn.satfinite." T "x2.f32 %0, %1, %2;"
-// The reverse: 16 bits -> f16x2. Operands: outputs "r", inputs "h".
+// The reverse: 16 bits -> f16x2. Operands: SM121_OPS_CVT_UNPACK16.
 #define SM121_PTX_CVT_X2_TO_F16X2(T) "cvt.rn.f16x2." T "x2 %0, %1;"
 
-// f32 x2 -> ue8m0x2, rounding RND = "rz" or "rp". Operands: outputs "h", inputs "ff".
+// f32 x2 -> ue8m0x2, rounding RND = "rz" or "rp". Operands: SM121_OPS_CVT_PACK16.
 #define SM121_PTX_CVT_F32_TO_UE8M0X2(RND) "cvt." RND ".satfinite.ue8m0x2.f32 %0, %1, %2;"
-// ue8m0x2 -> bf16x2. Operands: outputs "r", inputs "h".
+// ue8m0x2 -> bf16x2. Operands: SM121_OPS_CVT_UNPACK16.
 #define SM121_PTX_CVT_UE8M0X2_TO_BF16X2 "cvt.rn.bf16x2.ue8m0x2 %0, %1;"
 
 // The packed f32 -> f16x2 conversion every sm_80+ GPU executes natively (the
-// reference of the F2FP conversion class). Operands: outputs "r", inputs "ff".
+// reference of the F2FP conversion class). Operands: SM121_OPS_CVT_PACK32.
 #define SM121_PTX_CVT_F32_TO_F16X2 "cvt.rn.f16x2.f32 %0, %1, %2;"
 

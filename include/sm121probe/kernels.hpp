@@ -11,7 +11,7 @@
 
 namespace sm121probe::kernels {
 
-/// One embedded file: its logical path ("kernels/mma_f16.cu") and its bytes.
+/// One embedded file: its logical path ("kernels/mma_sm80.cu") and its bytes.
 using embedded_file = util::source_file;
 
 /// Made by each generated file: adds it to the list of embedded files.

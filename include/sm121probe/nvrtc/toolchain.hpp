@@ -19,7 +19,7 @@ namespace sm121probe::nvrtc {
 enum class image_kind { cubin, ptx };
 
 struct compile_request {
-  std::string name;                    ///< program name shown in diagnostics, e.g. "kernels/mma_f16.cu"
+  std::string name;                    ///< program name shown in diagnostics, e.g. "kernels/mma_sm80.cu"
   std::string_view source;
   std::string target;                  ///< "sm_121a" -> cubin; "compute_80" -> PTX
   std::vector<std::string> options;    ///< extra NVRTC options ("-DFOO=1")

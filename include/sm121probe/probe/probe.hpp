@@ -152,7 +152,7 @@ struct probe {
   /// A short paragraph for docs/probes.md: what the probe checks and why it
   /// matters on DGX Spark (plain text, no markup).
   std::string details;
-  std::string kernel;       ///< "kernels/mma_f16.cu"
+  std::string kernel;       ///< "kernels/mma_sm80.cu"
   std::vector<variant> variants;
   std::function<test_case(const exec_facts&)> make_case;
   std::function<std::vector<expectation>(const test_case&)> reference;

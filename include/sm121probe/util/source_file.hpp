@@ -1,5 +1,5 @@
 #pragma once
-/// A source text under a logical path ("kernels/mma_f16.cu"): what NVRTC
+/// A source text under a logical path ("kernels/mma_sm80.cu"): what NVRTC
 /// compiles or receives as an include file.
 
 #include <string_view>
