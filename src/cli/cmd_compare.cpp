@@ -74,7 +74,7 @@ command add_compare_command(CLI::App& root, context& ctx) {
       "A regression: a verdict that ranks lower (native > fallback > failing), a tested probe that is now skipped, "
       "or a skipped one that now fails.\n"
       "Exit codes: 0 nothing regressed; 1 something regressed; 2 usage error, unreadable, malformed or newer-schema "
-      "report.");
+      "report; 5 the comparison was made but writing it failed.");
   return {sub, [flags, &ctx] { return compare_command(*flags, ctx); }};
 }
 

@@ -72,7 +72,7 @@ command add_merge_command(CLI::App& root, context& ctx) {
       "The majority verdict of a probe is the most frequent one; a tie goes to the better verdict, so the worse "
       "hosts stand out. Driver, toolkit and device differences are listed but do not count as deviations.\n"
       "Exit codes: 0 every host agrees with the majority; 1 some host deviates; 2 usage error, unreadable, "
-      "malformed or newer-schema report.");
+      "malformed or newer-schema report; 5 the fleet view was made but writing it failed.");
   return {sub, [flags, &ctx] { return merge_command(*flags, ctx); }};
 }
 
