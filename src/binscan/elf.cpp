@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sm121probe::binscan {
@@ -139,6 +140,9 @@ std::optional<elf_file> elf_file::try_open(const byte_source& src, std::uint64_t
   }
   if (strndx != 0 && strndx < count) {
     const elf_section& strtab = f.sections[strndx];
+    if (strtab.size > max_section_name_table)
+      throw parse_error(base + strtab.offset, fmt::format("ELF section name table of {} bytes is implausibly large",
+                                                          strtab.size));
     const auto names = src.view(base + strtab.offset, strtab.size, scratch, "section name table");
     for (std::uint64_t i = 0; i < count; ++i) {
       if (name_offsets[i] >= names.size()) {
@@ -188,20 +192,25 @@ std::optional<std::uint8_t> compat_attribute(const byte_reader& sec, std::uint8_
 
 }  // namespace
 
-cubin_info describe_cubin(std::span<const std::byte> data) {
-  auto elf = elf_file::try_open(data);
-  if (!elf) throw parse_error(0, "cubin does not start with the ELF magic");
+cubin_info describe_cubin(std::span<const std::byte> data) { return describe_cubin(memory_source(data), 0, data.size()); }
+
+cubin_info describe_cubin(const byte_source& src, std::uint64_t base, std::uint64_t size) {
+  auto elf = elf_file::try_open(src, base, size);
+  if (!elf) throw parse_error(base, "cubin does not start with the ELF magic");
   if (elf->machine != em_cuda)
-    throw parse_error(18, fmt::format("ELF machine {} is not EM_CUDA (190)", elf->machine));
+    throw parse_error(base + 18, fmt::format("ELF machine {} is not EM_CUDA (190)", elf->machine));
   cubin_info info;
   info.abi_version = elf->abi_version;
   info.relocatable = elf->type == et_rel;
   bool arch_specific = elf->abi_version >= 8 ? (elf->flags & 0x8) != 0 : (elf->flags & 0x800) != 0;
-  const byte_reader r(data, 0, elf->little_endian);
+  std::vector<std::byte> scratch;
   for (const auto& s : elf->sections) {
     if (s.name.starts_with(".text.")) info.has_kernels = true;
     if (s.type == sht_cuda_compat || s.name == ".nv.compat") {
-      if (auto v = compat_attribute(r.sub(s.offset, s.size, ".nv.compat"), 0x09); v && *v == 1) arch_specific = true;
+      // Records are 4 bytes or a few more; a real .nv.compat is tens of bytes.
+      const std::uint64_t n = std::min<std::uint64_t>(s.size, 4096);
+      const byte_reader sec = src.reader(base + s.offset, n, scratch, ".nv.compat", elf->little_endian);
+      if (auto v = compat_attribute(sec, 0x09); v && *v == 1) arch_specific = true;
     }
   }
   const int sm = cubin_sm_from_flags(elf->flags, elf->abi_version);
