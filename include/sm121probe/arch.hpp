@@ -87,13 +87,20 @@ struct cuda_version {
 
 /// The newest PTX ISA a driver of this CUDA release accepts, from the PTX ISA
 /// release history (CUDA 13.0 -> 9.0, 12.9 -> 8.8, ...). For a release newer than
-/// the table, `exact` is false and `isa` is the newest ISA the table knows
-/// (a newer driver accepts at least that).
+/// the table, `exact` is false and `isa` is the newest ISA the table knows: such
+/// a driver is assumed to accept at least that, and PTX of a newer ISA is judged
+/// against the same limit (one rule for the header and the verdicts).
 struct ptx_isa_limit {
   ptx_isa isa;
   bool exact = true;
+  cuda_version newest_known;  ///< the newest CUDA release in the table
 };
 [[nodiscard]] std::optional<ptx_isa_limit> max_ptx_isa_for(const cuda_version& driver);
+
+/// "≤ 9.0", or for a release newer than the table "≤ 9.1 (assumed: CUDA 13.2 is
+/// newer than 13.1, the newest release this tool knows)", or "unknown (older
+/// than CUDA 10.0)". For report headers.
+[[nodiscard]] std::string describe_ptx_limit(const cuda_version& driver);
 
 /// The verdict of one compatibility rule, with a human reason when it fails.
 struct compat_result {

@@ -527,8 +527,9 @@ class file_scanner {
         why = jit.reason;
       } else if (!ptx_isa_accepted(*e->isa, m_target.driver).ok) {
         const auto limit = max_ptx_isa_for(m_target.driver);
-        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts ≤ {}", e->name(),
-                                  to_string(*e->isa), to_string(m_target.driver), to_string(limit->isa))
+        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts {}", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver),
+                                  describe_ptx_limit(m_target.driver))
                     : fmt::format("PTX {} needs PTX ISA {}; driver CUDA {} is too old to tell", e->name(),
                                   to_string(*e->isa), to_string(m_target.driver));
       }

@@ -130,6 +130,31 @@ TEST(ScanCli, ExitCodeZeroWhenEverythingRuns) {
   EXPECT_NE(r.out.find("needs PTX ISA 9.0 but the driver (CUDA 12.8) accepts ≤ 8.7"), std::string::npos) << r.out;
 }
 
+// Issue 12: for a driver newer than the table of releases, the header and the
+// verdicts use one limit (the newest known ISA, assumed), and say so.
+TEST(ScanCli, DriverNewerThanTheTableUsesOneAssumedIsaLimit) {
+  temp_dir dir;
+  write(dir / "known.fatbin", b::make_container({b::ptx(90, 9, 1)}));
+  write(dir / "newer.fatbin", b::make_container({b::ptx(90, 9, 2)}));
+  const auto r = run_tool({"scan", "--target", "sm_121", "--driver-cuda", "13.2", dir.path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("accepts PTX ISA ≤ 9.1 (assumed: CUDA 13.2 is newer than 13.1"), std::string::npos) << r.out;
+  const auto doc = parse_json(run_tool({"scan", "--format", "json", "--target", "sm_121", "--driver-cuda", "13.2",
+                                        dir.path}));
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  EXPECT_EQ(doc.at("max_ptx_isa"), "9.1");
+  EXPECT_EQ(doc.at("max_ptx_isa_assumed"), true);
+  EXPECT_EQ(file_entry(doc, "/known.fatbin")->at("verdict"), "fallback");
+  const auto* newer = file_entry(doc, "/newer.fatbin");
+  EXPECT_EQ(newer->at("verdict"), "failing");
+  EXPECT_NE(newer->at("reason").get<std::string>().find("needs PTX ISA 9.2 but the driver (CUDA 13.2) accepts ≤ 9.1 "
+                                                        "(assumed"),
+            std::string::npos)
+      << newer->dump();
+  const auto known = parse_json(run_tool({"scan", "--format", "json", "--driver-cuda", "13.0", dir.path}));
+  EXPECT_EQ(known.at("max_ptx_isa_assumed"), false);
+}
+
 TEST(ScanCli, DefaultsSayWhatWasAssumed) {
   temp_dir dir;
   write(dir / "a.fatbin", b::make_container({b::sass(121)}));
