@@ -40,8 +40,12 @@ struct arch_name {
   friend constexpr bool operator==(const arch_name&, const arch_name&) = default;
 };
 
+/// Thor's SM number before CUDA 13.0 (CUDA 12.9 calls it sm_101; CUDA 13.0 renamed it sm_110).
+inline constexpr int renamed_thor_sm = 101;
+
 /// Builds an architecture from an SM number as found in fatbin headers and cubin
-/// flags (121 -> 12.1). 101 is the pre-CUDA-13 name of 110 and is mapped to it.
+/// flags (121 -> 12.1). 101 is the pre-CUDA-13 name of 110 and is mapped to it
+/// (judged as 11.0); names shown to users keep the number the binary stores.
 /// Returns nullopt for numbers that cannot be an SM (below 10 or above 999).
 [[nodiscard]] std::optional<gpu_arch> arch_from_sm(int sm, arch_variant variant = arch_variant::plain);
 

@@ -252,6 +252,7 @@ cubin_info describe_cubin(const byte_source& src, std::uint64_t base, std::uint6
     }
   }
   const int sm = cubin_sm_from_flags(elf->flags, elf->abi_version);
+  info.raw_sm = sm;
   info.arch = arch_from_sm(sm, arch_specific ? arch_variant::arch_specific : arch_variant::plain);
   return info;
 }

@@ -38,7 +38,9 @@ std::string fatbin_entry::name() const {
     case entry_kind::unknown: return fmt::format("unknown-kind-{}", raw_kind);
   }
   if (!arch) return fmt::format("{}?({})", prefix, raw_arch);
-  return fmt::format("{}{}{}", prefix, arch->sm(), suffix(arch->variant));
+  // What the binary says: sm_101 stays sm_101 (arch holds its CUDA 13 name, 11.0).
+  const int number = raw_arch == renamed_thor_sm ? static_cast<int>(raw_arch) : arch->sm();
+  return fmt::format("{}{}{}", prefix, number, suffix(arch->variant));
 }
 
 bool is_container_header(std::span<const std::byte> data, std::uint64_t offset) {

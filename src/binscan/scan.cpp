@@ -164,6 +164,10 @@ std::string sorted_join(std::vector<const fatbin_entry*> entries) {
   std::vector<std::string> names;
   for (const auto* e : entries) {
     auto n = e->name();
+    if (e->raw_arch == static_cast<std::uint32_t>(renamed_thor_sm) && e->arch)
+      n += fmt::format(" (CUDA 13 name: {}{})",
+                       e->kind == entry_kind::ptx ? "compute_" : e->kind == entry_kind::lto_ir ? "lto_" : "sm_",
+                       e->arch->sm());
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
   }
   return fmt::format("{}", fmt::join(names, ", "));
@@ -327,7 +331,7 @@ class file_scanner {
     fatbin_entry e;
     e.kind = entry_kind::sass;
     e.raw_kind = 2;
-    e.raw_arch = info.arch ? static_cast<std::uint32_t>(info.arch->sm()) : 0;
+    e.raw_arch = static_cast<std::uint32_t>(info.raw_sm);
     e.arch = info.arch;
     e.payload_size = m_src.size();
     add_synthetic(e, info.has_kernels);

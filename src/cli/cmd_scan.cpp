@@ -43,7 +43,17 @@ gpu_arch parse_target(const std::string& text) {
     throw usage_error(fmt::format("invalid --target '{}': a target is a device (e.g. sm_{}), not an 'a'/'f' code "
                                   "variant",
                                   text, name->arch.sm()));
+  // Thor: sm_101 / 10.1 before CUDA 13.0, sm_110 / 11.0 since; judged by its current name.
+  if (name->arch == gpu_arch{10, 1}) return gpu_arch{11, 0};
   return name->arch;
+}
+
+/// How the target was given, naming a renamed architecture instead of changing it silently.
+std::string target_note(const std::string& text, const gpu_arch& target) {
+  const bool old_name = target == gpu_arch{11, 0} && text.find("110") == std::string::npos &&
+                        text.find("11.0") == std::string::npos;
+  if (!old_name) return "given with --target";
+  return fmt::format("given with --target {}: the name CUDA 12.x used for sm_110 (Thor), judged as sm_110", text);
 }
 
 cuda_version parse_driver(const std::string& text) {
@@ -159,7 +169,7 @@ int run_scan(const scan_options& o, context& ctx) {
   std::optional<cuda_version> driver;
   if (!o.target.empty()) {
     target = parse_target(o.target);
-    report.target_source = "given with --target";
+    report.target_source = target_note(o.target, *target);
   }
   if (!o.driver.empty()) {
     driver = parse_driver(o.driver);

@@ -21,7 +21,7 @@ bool parse_int(std::string_view s, int& out) {
 
 std::optional<gpu_arch> arch_from_sm(int sm, arch_variant variant) {
   if (sm < 10 || sm > 999) return std::nullopt;
-  if (sm == 101) sm = 110;  // Thor: sm_101 before CUDA 13.0, sm_110 since.
+  if (sm == renamed_thor_sm) sm = 110;  // Thor: sm_101 before CUDA 13.0, sm_110 since.
   return gpu_arch{sm / 10, sm % 10, variant};
 }
 

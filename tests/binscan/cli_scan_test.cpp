@@ -155,6 +155,31 @@ TEST(ScanCli, DriverNewerThanTheTableUsesOneAssumedIsaLimit) {
   EXPECT_EQ(known.at("max_ptx_isa_assumed"), false);
 }
 
+// Issue 12: sm_101 (CUDA 12.9's name for Thor) is printed as the binary says,
+// with the rename mentioned, and --target sm_101 is not silently sm_110.
+TEST(ScanCli, RenamedThorArchitectureKeepsItsName) {
+  temp_dir dir;
+  write(dir / "thor.fatbin", b::make_container({b::sass(101)}));
+  for (const std::string t : {"sm_101", "10.1", "101"}) {
+    const auto r = run_tool({"scan", "--target", t, "--driver-cuda", "13.0", dir / "thor.fatbin"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("Target sm_110 (given with --target " + t +
+                         ": the name CUDA 12.x used for sm_110 (Thor), judged as sm_110)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("sm_101 (CUDA 13 name: sm_110) SASS loads on 11.0"), std::string::npos) << r.out;
+  }
+  const auto plain = run_tool({"scan", "--target", "sm_110", "--driver-cuda", "13.0", dir / "thor.fatbin"});
+  EXPECT_NE(plain.out.find("Target sm_110 (given with --target);"), std::string::npos) << plain.out;
+  const auto doc = parse_json(run_tool({"scan", "--format", "json", "--target", "sm_121", dir / "thor.fatbin"}));
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  const auto* f = file_entry(doc, "/thor.fatbin");
+  EXPECT_EQ(f->at("verdict"), "failing");
+  EXPECT_EQ(f->at("sass"), nlohmann::json::array({"sm_101"}));
+  EXPECT_NE(f->at("reason").get<std::string>().find("SASS for sm_101 (CUDA 13 name: sm_110) only"), std::string::npos)
+      << f->dump();
+}
+
 TEST(ScanCli, DefaultsSayWhatWasAssumed) {
   temp_dir dir;
   write(dir / "a.fatbin", b::make_container({b::sass(121)}));

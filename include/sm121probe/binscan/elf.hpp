@@ -69,6 +69,7 @@ struct cubin_info {
   bool relocatable = false;      ///< ET_REL: input to a device link, not loadable as is
   bool has_kernels = false;      ///< some `.text.<name>` section exists
   int abi_version = 0;           ///< EI_ABIVERSION: 7 (CUDA <= 12) or 8 (CUDA 13)
+  int raw_sm = 0;                ///< the SM number as stored (101 for a CUDA 12.x Thor cubin)
 };
 
 /// Describes the cubin (an ELF with e_machine 190) in [base, base + size) of
