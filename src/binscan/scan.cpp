@@ -429,7 +429,38 @@ class file_scanner {
                                                   [cls](const auto& r) { return r.cls == cls; }));
   }
 
+  /// Small enough to be a kernel-less stub worth looking into while counting.
+  [[nodiscard]] static bool small_image(const fatbin_entry& e) {
+    return (e.comp == compression::none ? e.payload_size : e.uncompressed_size) <= max_counted_stub_size;
+  }
+
+  /// Marks the JIT-only and other modules that hold no kernel as stubs, so the
+  /// module counts say how many modules with kernels load which way. Only small
+  /// images are looked into (stubs are a few KiB; a larger image is taken to
+  /// hold code), and an image that cannot be read leaves its module as it was:
+  /// this pass only counts, the verdict below checks what it needs in full.
+  void mark_counted_stubs() {
+    for (auto& rec : m_result.containers) {
+      if (rec.cls != module_class::jit && rec.cls != module_class::other) continue;
+      const auto& entries = rec.container.entries;
+      const bool jit = rec.cls == module_class::jit;
+      // A JIT module is judged by the PTX the driver would compile; another by all its images.
+      const auto looked_at = [&](const fatbin_entry& e) { return !jit || ptx_ok(e); };
+      if (!std::all_of(entries.begin(), entries.end(),
+                       [&](const fatbin_entry& e) { return !looked_at(e) || small_image(e); }))
+        continue;
+      try {
+        if (std::none_of(entries.begin(), entries.end(),
+                         [&](const fatbin_entry& e) { return looked_at(e) && has_code(e); }))
+          mark_stub(rec);
+      } catch (const parse_error&) {
+        // Unreadable image: counted as it was classified.
+      }
+    }
+  }
+
   void decide() {
+    mark_counted_stubs();
     if (count(module_class::native) > 0) return set_native();
     if (count(module_class::jit) > 0) {
       // A PTX-only module can be a stub too (host-only translation units get an
@@ -477,7 +508,9 @@ class file_scanner {
     if (native) parts.push_back(fmt::format("{} load natively", native));
     if (jit) parts.push_back(fmt::format("{} only through PTX JIT", jit));
     if (other) parts.push_back(fmt::format("{} carry nothing for {}", other, device_name()));
-    return fmt::format("; of {} modules {}", loadable, fmt::join(parts, ", "));
+    const std::size_t empty = count(module_class::empty);
+    return fmt::format("; of {} modules{} {}", loadable,
+                       empty ? fmt::format(" ({} without kernels)", empty) : std::string(), fmt::join(parts, ", "));
   }
 
   void set_native() {

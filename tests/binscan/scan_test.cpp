@@ -123,8 +123,8 @@ TEST(ScanModules, CountsPerContainerAndImageLists) {
   for (const auto& c : r.containers) EXPECT_EQ(c.section, ".ldata");
   EXPECT_EQ(r.sass, (std::vector<std::string>{"sm_90a", "sm_100a", "sm_120"}));
   EXPECT_EQ(r.ptx, (std::vector<ptx_ref>{{"compute_90", "9.0"}, {"compute_120", "9.0"}}));
-  EXPECT_EQ(r.reason, "sm_120 SASS loads on 12.1; of 5 modules 1 load natively, 1 only through PTX JIT, 1 carry "
-                      "nothing for sm_121");
+  EXPECT_EQ(r.reason, "sm_120 SASS loads on 12.1; of 5 modules (1 without kernels) 1 load natively, 1 only through "
+                      "PTX JIT, 1 carry nothing for sm_121");
 }
 
 TEST(ScanStub, KernelLessCubinIsNoGpuCodeNotFailing) {
@@ -170,6 +170,39 @@ TEST(ScanStub, RealKernelsStillFail) {
   // PTX with a kernel is a real fallback.
   const auto f = scan(b::host_with_fatbin(b::make_container({real, b::ptx(80, 9, 0)})), "app");
   EXPECT_EQ(f.result, verdict::fallback);
+}
+
+// Issue 12: cuBLASLt 13 has modules that count as "only through PTX JIT" or
+// "carry nothing" but hold no kernel at all: modules are counted by kernels.
+TEST(ScanStub, KernelLessModulesOfANativeFileAreCountedAsEmpty) {
+  auto stub_ptx = b::ptx(90, 9, 0);
+  stub_ptx.payload = b::text(".version 9.0\n.target sm_90\n.address_size 64\n");
+  stub_ptx.compress = b::pack::zstd;
+  auto stub_sass = b::sass(80);
+  stub_sass.payload = b::make_cubin(80, false);
+  stub_sass.compress = b::pack::lz4;
+  b::bytes sec = b::make_container({b::sass(121)});
+  b::append(sec, b::make_container({b::sass(80), stub_ptx}));  // JIT-only, no kernel
+  b::append(sec, b::make_container({b::ptx(90, 9, 0)}));       // JIT-only, a kernel
+  b::append(sec, b::make_container({stub_sass}));              // nothing for sm_121, no kernel
+  b::append(sec, b::make_container({b::sass(80)}));            // nothing for sm_121, a kernel
+  const auto r = scan(b::host_with_fatbin(sec), "libpartial.so");
+  EXPECT_EQ(r.result, verdict::native);
+  EXPECT_EQ(r.counts.native, 1u);
+  EXPECT_EQ(r.counts.jit, 1u);
+  EXPECT_EQ(r.counts.other, 1u);
+  EXPECT_EQ(r.counts.empty, 2u);
+  EXPECT_EQ(r.reason, "sm_121 SASS loads on 12.1; of 5 modules (2 without kernels) 1 load natively, 1 only through "
+                      "PTX JIT, 1 carry nothing for sm_121");
+  // Large images are taken to hold code without being read.
+  auto big = b::sass(80);
+  big.payload = b::make_cubin(80, false);
+  big.payload.resize(max_counted_stub_size + 1);
+  b::bytes sec2 = b::make_container({b::sass(121)});
+  b::append(sec2, b::make_container({big}));
+  const auto r2 = scan(b::host_with_fatbin(sec2), "libbig.so");
+  EXPECT_EQ(r2.counts.other, 1u);
+  EXPECT_EQ(r2.counts.empty, 0u);
 }
 
 TEST(ScanStub, NativePathDoesNotDecompress) {
