@@ -429,7 +429,38 @@ class file_scanner {
                                                   [cls](const auto& r) { return r.cls == cls; }));
   }
 
+  /// Small enough to be a kernel-less stub worth looking into while counting.
+  [[nodiscard]] static bool small_image(const fatbin_entry& e) {
+    return (e.comp == compression::none ? e.payload_size : e.uncompressed_size) <= max_counted_stub_size;
+  }
+
+  /// Marks the JIT-only and other modules that hold no kernel as stubs, so the
+  /// module counts say how many modules with kernels load which way. Only small
+  /// images are looked into (stubs are a few KiB; a larger image is taken to
+  /// hold code), and an image that cannot be read leaves its module as it was:
+  /// this pass only counts, the verdict below checks what it needs in full.
+  void mark_counted_stubs() {
+    for (auto& rec : m_result.containers) {
+      if (rec.cls != module_class::jit && rec.cls != module_class::other) continue;
+      const auto& entries = rec.container.entries;
+      const bool jit = rec.cls == module_class::jit;
+      // A JIT module is judged by the PTX the driver would compile; another by all its images.
+      const auto looked_at = [&](const fatbin_entry& e) { return !jit || ptx_ok(e); };
+      if (!std::all_of(entries.begin(), entries.end(),
+                       [&](const fatbin_entry& e) { return !looked_at(e) || small_image(e); }))
+        continue;
+      try {
+        if (std::none_of(entries.begin(), entries.end(),
+                         [&](const fatbin_entry& e) { return looked_at(e) && has_code(e); }))
+          mark_stub(rec);
+      } catch (const parse_error&) {
+        // Unreadable image: counted as it was classified.
+      }
+    }
+  }
+
   void decide() {
+    mark_counted_stubs();
     if (count(module_class::native) > 0) return set_native();
     if (count(module_class::jit) > 0) {
       // A PTX-only module can be a stub too (host-only translation units get an
@@ -442,10 +473,62 @@ class file_scanner {
       for (auto& rec : m_result.containers)
         if (rec.cls == module_class::jit) mark_stub(rec);
     }
+    if (const auto plan = jit_link_plan()) return set_jit_linked(*plan);
     for (auto& rec : m_result.containers)
       if (rec.cls == module_class::other && is_stub(rec.container)) mark_stub(rec);
-    if (count(module_class::other) > 0 || count(module_class::lto_only) > 0) return set_failing();
+    if (count(module_class::other) > 0 || count(module_class::lto_only) > 0 || has_link_code()) return set_failing();
     set_no_gpu_code();
+  }
+
+  /// JIT linking (NVCC guide, "JIT Linking Support"): the relocatable objects
+  /// of an `-rdc` link in __nv_relfatbin are handed to the runtime at
+  /// registration (prelinked fatbins); when no linked cubin matches, the driver
+  /// JIT-compiles each object's PTX (or takes its relocatable SASS for the
+  /// device) and links them. Possible when every object has one of the two and
+  /// the PTX compiled holds a kernel; returns that PTX (empty when only
+  /// relocatable SASS is linked), or nullopt when JIT linking cannot work.
+  [[nodiscard]] std::optional<std::vector<const fatbin_entry*>> jit_link_plan() {
+    std::vector<const fatbin_entry*> compiled;
+    bool objects = false;
+    for (const auto& rec : m_result.containers) {
+      if (rec.cls != module_class::link_input || rec.container.entries.empty()) continue;
+      objects = true;
+      const auto& entries = rec.container.entries;
+      if (std::any_of(entries.begin(), entries.end(), [this](const auto& e) { return sass_ok(e); })) continue;
+      const fatbin_entry* best = nullptr;
+      for (const auto& e : entries)
+        if (ptx_ok(e) && (!best || *best->arch < *e.arch)) best = &e;
+      if (!best) return std::nullopt;  // an object the device can neither load nor JIT-compile
+      compiled.push_back(best);
+    }
+    if (!objects) return std::nullopt;
+    if (!compiled.empty() && std::none_of(compiled.begin(), compiled.end(), [this](const auto* e) { return has_code(*e); }))
+      return std::nullopt;  // nothing but kernel-less stubs to compile
+    return compiled;
+  }
+
+  /// Some relocatable object in __nv_relfatbin holds a kernel (so a failed JIT link matters).
+  [[nodiscard]] bool has_link_code() {
+    for (const auto& rec : m_result.containers)
+      if (rec.cls == module_class::link_input && !rec.container.entries.empty() && !is_stub(rec.container)) return true;
+    return false;
+  }
+
+  void set_jit_linked(const std::vector<const fatbin_entry*>& compiled) {
+    m_result.result = verdict::fallback;
+    const auto sass = images(entry_kind::sass, {module_class::other});
+    const std::string no_sass = sass.empty() ? fmt::format("no SASS for {}", device_name())
+                                             : fmt::format("no SASS for {} (SASS for {} only)", device_name(),
+                                                           sorted_join(sass));
+    const std::string what =
+        compiled.empty() ? std::string("its relocatable SASS")
+                         : fmt::format("the relocatable PTX {} (ISA {})", sorted_join(compiled),
+                                       to_string(*(*std::max_element(compiled.begin(), compiled.end(),
+                                                                     [](const auto* a, const auto* b) {
+                                                                       return *a->isa < *b->isa;
+                                                                     }))->isa));
+    m_result.reason = fmt::format("{}; the driver JIT-links {} of __nv_relfatbin at first use (JIT linking)", no_sass,
+                                  what);
   }
 
   static void mark_stub(container_record& rec) {
@@ -477,7 +560,9 @@ class file_scanner {
     if (native) parts.push_back(fmt::format("{} load natively", native));
     if (jit) parts.push_back(fmt::format("{} only through PTX JIT", jit));
     if (other) parts.push_back(fmt::format("{} carry nothing for {}", other, device_name()));
-    return fmt::format("; of {} modules {}", loadable, fmt::join(parts, ", "));
+    const std::size_t empty = count(module_class::empty);
+    return fmt::format("; of {} modules{} {}", loadable,
+                       empty ? fmt::format(" ({} without kernels)", empty) : std::string(), fmt::join(parts, ", "));
   }
 
   void set_native() {
@@ -504,6 +589,29 @@ class file_scanner {
                                   best->name(), to_string(*best->isa), partial_note());
   }
 
+  /// Why each of these PTX images cannot be used on the device (distinct reasons, in order).
+  [[nodiscard]] std::vector<std::string> ptx_problems(const std::vector<const fatbin_entry*>& ptx) const {
+    std::vector<std::string> reasons;
+    for (const auto* e : ptx) {
+      std::string why;
+      if (!e->arch || !e->isa) {
+        why = fmt::format("PTX {} has an unknown architecture", e->name());
+      } else if (auto jit = ptx_jits_on(*e->arch, m_device); !jit.ok) {
+        why = jit.reason;
+      } else if (!ptx_isa_accepted(*e->isa, m_target.driver).ok) {
+        const auto limit = max_ptx_isa_for(m_target.driver);
+        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts {}", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver),
+                                  describe_ptx_limit(m_target.driver))
+                    : fmt::format("PTX {} needs PTX ISA {}; driver CUDA {} is too old to tell", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver));
+      }
+      if (!why.empty() && std::find(reasons.begin(), reasons.end(), why) == reasons.end())
+        reasons.push_back(std::move(why));
+    }
+    return reasons;
+  }
+
   void set_failing() {
     m_result.result = verdict::failing;
     std::vector<std::string> parts;
@@ -522,34 +630,20 @@ class file_scanner {
                                   notes.empty() ? "" : fmt::format(" ({})", fmt::join(notes, "; "))));
     }
     const auto ptx = images(entry_kind::ptx, {module_class::other, module_class::lto_only});
-    std::vector<std::string> ptx_reasons;
-    for (const auto* e : ptx) {
-      std::string why;
-      if (!e->arch || !e->isa) {
-        why = fmt::format("PTX {} has an unknown architecture", e->name());
-      } else if (auto jit = ptx_jits_on(*e->arch, m_device); !jit.ok) {
-        why = jit.reason;
-      } else if (!ptx_isa_accepted(*e->isa, m_target.driver).ok) {
-        const auto limit = max_ptx_isa_for(m_target.driver);
-        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts {}", e->name(),
-                                  to_string(*e->isa), to_string(m_target.driver),
-                                  describe_ptx_limit(m_target.driver))
-                    : fmt::format("PTX {} needs PTX ISA {}; driver CUDA {} is too old to tell", e->name(),
-                                  to_string(*e->isa), to_string(m_target.driver));
-      }
-      if (!why.empty() && std::find(ptx_reasons.begin(), ptx_reasons.end(), why) == ptx_reasons.end())
-        ptx_reasons.push_back(std::move(why));
-    }
     if (ptx.empty()) {
-      // PTX that only sits in __nv_relfatbin of a linked file is never JIT-compiled at load time.
+      // PTX in __nv_relfatbin of a linked file is only used through JIT linking, which did not work out.
       const auto link_ptx = images(entry_kind::ptx, {module_class::link_input});
-      parts.push_back(link_ptx.empty()
-                          ? std::string("no PTX to JIT-compile")
-                          : fmt::format("PTX {} only as relocatable link input in __nv_relfatbin (not used at load "
-                                        "time)",
-                                        sorted_join(link_ptx)));
+      if (link_ptx.empty()) {
+        parts.push_back("no PTX to JIT-compile");
+      } else {
+        const auto why = ptx_problems(link_ptx);
+        parts.push_back(fmt::format("the relocatable PTX {} of __nv_relfatbin cannot be JIT-linked ({})",
+                                    sorted_join(link_ptx),
+                                    why.empty() ? std::string("it holds no kernel") : fmt::format("{}", fmt::join(why, "; "))));
+      }
     } else {
-      parts.insert(parts.end(), ptx_reasons.begin(), ptx_reasons.end());
+      const auto why = ptx_problems(ptx);
+      parts.insert(parts.end(), why.begin(), why.end());
     }
     const auto lto = images(entry_kind::lto_ir, {module_class::other, module_class::lto_only});
     if (!lto.empty())
@@ -568,7 +662,7 @@ class file_scanner {
     if (!stub_images.empty()) {
       m_result.reason = fmt::format("only kernel-less stub images ({}); nothing to run", sorted_join(stub_images));
     } else if (count(module_class::link_input) > 0) {
-      m_result.reason = "only relocatable device code in __nv_relfatbin (link input, never loaded)";
+      m_result.reason = "only kernel-less relocatable device code in __nv_relfatbin";
     } else if (!m_result.containers.empty()) {
       m_result.reason = "only empty fatbin containers";
     } else {

@@ -74,7 +74,7 @@ void render_scan_text(const binscan::scan_report& report, std::ostream& out, con
     fmt::print(out,
                "\nColumns count modules (fatbin containers): NATIVE loads SASS, JIT only through PTX JIT, OTHER "
                "carries\nnothing for {}, EMPTY holds no kernels, LTO only LTO-IR (linked at run time), RELOC "
-               "relocatable\ncopies in __nv_relfatbin (never loaded).\n",
+               "relocatable\nobjects in __nv_relfatbin (used only through JIT linking).\n",
                sass_name(report.target.device.base()));
 
   const auto groups = binscan::summarize_groups(report);

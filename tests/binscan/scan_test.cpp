@@ -123,8 +123,8 @@ TEST(ScanModules, CountsPerContainerAndImageLists) {
   for (const auto& c : r.containers) EXPECT_EQ(c.section, ".ldata");
   EXPECT_EQ(r.sass, (std::vector<std::string>{"sm_90a", "sm_100a", "sm_120"}));
   EXPECT_EQ(r.ptx, (std::vector<ptx_ref>{{"compute_90", "9.0"}, {"compute_120", "9.0"}}));
-  EXPECT_EQ(r.reason, "sm_120 SASS loads on 12.1; of 5 modules 1 load natively, 1 only through PTX JIT, 1 carry "
-                      "nothing for sm_121");
+  EXPECT_EQ(r.reason, "sm_120 SASS loads on 12.1; of 5 modules (1 without kernels) 1 load natively, 1 only through "
+                      "PTX JIT, 1 carry nothing for sm_121");
 }
 
 TEST(ScanStub, KernelLessCubinIsNoGpuCodeNotFailing) {
@@ -172,6 +172,39 @@ TEST(ScanStub, RealKernelsStillFail) {
   EXPECT_EQ(f.result, verdict::fallback);
 }
 
+// Issue 12: cuBLASLt 13 has modules that count as "only through PTX JIT" or
+// "carry nothing" but hold no kernel at all: modules are counted by kernels.
+TEST(ScanStub, KernelLessModulesOfANativeFileAreCountedAsEmpty) {
+  auto stub_ptx = b::ptx(90, 9, 0);
+  stub_ptx.payload = b::text(".version 9.0\n.target sm_90\n.address_size 64\n");
+  stub_ptx.compress = b::pack::zstd;
+  auto stub_sass = b::sass(80);
+  stub_sass.payload = b::make_cubin(80, false);
+  stub_sass.compress = b::pack::lz4;
+  b::bytes sec = b::make_container({b::sass(121)});
+  b::append(sec, b::make_container({b::sass(80), stub_ptx}));  // JIT-only, no kernel
+  b::append(sec, b::make_container({b::ptx(90, 9, 0)}));       // JIT-only, a kernel
+  b::append(sec, b::make_container({stub_sass}));              // nothing for sm_121, no kernel
+  b::append(sec, b::make_container({b::sass(80)}));            // nothing for sm_121, a kernel
+  const auto r = scan(b::host_with_fatbin(sec), "libpartial.so");
+  EXPECT_EQ(r.result, verdict::native);
+  EXPECT_EQ(r.counts.native, 1u);
+  EXPECT_EQ(r.counts.jit, 1u);
+  EXPECT_EQ(r.counts.other, 1u);
+  EXPECT_EQ(r.counts.empty, 2u);
+  EXPECT_EQ(r.reason, "sm_121 SASS loads on 12.1; of 5 modules (2 without kernels) 1 load natively, 1 only through "
+                      "PTX JIT, 1 carry nothing for sm_121");
+  // Large images are taken to hold code without being read.
+  auto big = b::sass(80);
+  big.payload = b::make_cubin(80, false);
+  big.payload.resize(max_counted_stub_size + 1);
+  b::bytes sec2 = b::make_container({b::sass(121)});
+  b::append(sec2, b::make_container({big}));
+  const auto r2 = scan(b::host_with_fatbin(sec2), "libbig.so");
+  EXPECT_EQ(r2.counts.other, 1u);
+  EXPECT_EQ(r2.counts.empty, 0u);
+}
+
 TEST(ScanStub, NativePathDoesNotDecompress) {
   // A native file is decided from headers alone: a garbage zstd stream elsewhere is not even looked at.
   auto junk = b::sass(80);
@@ -192,21 +225,47 @@ TEST(ScanStub, NativePathDoesNotDecompress) {
   EXPECT_NE(r.reason.find("zstd data is corrupt"), std::string::npos) << r.reason;
 }
 
-TEST(ScanRelocatable, RelfatbinOfLinkedFileIsNeverLoaded) {
+TEST(ScanRelocatable, RelocatablePtxOfALinkedFileIsJitLinked) {
   // -rdc=true executable: linked SASS in .nv_fatbin, relocatable copies (with the PTX) in __nv_relfatbin.
+  // When no linked cubin matches, the driver JIT-links that PTX (issue 12; NVCC guide, "JIT Linking Support").
   b::elf_spec s;
   s.type = 2;  // ET_EXEC
   s.sections.push_back({".nv_fatbin", 1, 2, b::make_container({b::sass(90)}), 8});
   s.sections.push_back({"__nv_relfatbin", 1, 2, b::make_container({b::sass(90), b::ptx(90, 9, 0)}), 8});
   const auto exe = scan(b::make_elf(s), "app");
-  EXPECT_EQ(exe.result, verdict::failing);
+  EXPECT_EQ(exe.result, verdict::fallback);
   EXPECT_EQ(exe.counts.link_input, 1u);
   EXPECT_EQ(exe.counts.other, 1u);
-  EXPECT_EQ(exe.reason, "SASS for sm_90 only; PTX compute_90 only as relocatable link input in __nv_relfatbin (not "
-                        "used at load time)");
+  EXPECT_EQ(exe.reason, "no SASS for sm_121 (SASS for sm_90 only); the driver JIT-links the relocatable PTX "
+                        "compute_90 (ISA 9.0) of __nv_relfatbin at first use (JIT linking)");
   EXPECT_TRUE(exe.ptx.empty()) << "link inputs are not listed as the file's images";
   EXPECT_EQ(scan(b::make_elf(s), "app", h100).result, verdict::native);
+  // PTX the target cannot JIT, or PTX without a kernel, does not help: failing, and the reason says why.
+  auto stub_ptx = b::ptx(90, 9, 0);
+  stub_ptx.payload = b::text(".version 9.0\n.target sm_90\n.address_size 64\n.func f()\n{\n ret;\n}\n");
+  s.sections[1] = {"__nv_relfatbin", 1, 2, b::make_container({b::sass(90), stub_ptx}), 8};
+  const auto stub = scan(b::make_elf(s), "app");
+  EXPECT_EQ(stub.result, verdict::failing);
+  EXPECT_EQ(stub.reason, "SASS for sm_90 only; the relocatable PTX compute_90 of __nv_relfatbin cannot be "
+                         "JIT-linked (it holds no kernel)");
+  s.sections[1] = {"__nv_relfatbin", 1, 2, b::make_container({b::sass(90), b::ptx(90, 9, 0)}), 8};
+  const auto old_driver = scan(b::make_elf(s), "app", scan_target{{12, 1}, {12, 8}});
+  EXPECT_EQ(old_driver.result, verdict::failing);
+  EXPECT_EQ(old_driver.reason, "SASS for sm_90 only; the relocatable PTX compute_90 of __nv_relfatbin cannot be "
+                               "JIT-linked (PTX compute_90 needs PTX ISA 9.0 but the driver (CUDA 12.8) accepts ≤ 8.7)");
+  // Every relocatable object must be usable: one the device can neither load nor JIT blocks the link.
+  s.sections[1].data = b::make_container({b::ptx(90, 9, 0)});
+  b::append(s.sections[1].data, b::make_container({b::sass(100, b::flag::arch_specific)}));
+  EXPECT_EQ(scan(b::make_elf(s), "app").result, verdict::failing);
+  // Objects with relocatable SASS for the device are linked as they are (cudadevrt's, in -rdc libraries).
+  s.sections[1].data = b::make_container({b::ptx(90, 9, 0)});
+  b::append(s.sections[1].data, b::make_container({b::sass(121), b::ptx(121, 9, 0)}));
+  const auto devrt = scan(b::make_elf(s), "app");
+  EXPECT_EQ(devrt.result, verdict::fallback);
+  EXPECT_NE(devrt.reason.find("JIT-links the relocatable PTX compute_90 (ISA 9.0)"), std::string::npos)
+      << devrt.reason;
   // In an object file (-rdc -c) the same section is what will be linked: it counts.
+  s.sections[1].data = b::make_container({b::sass(90), b::ptx(90, 9, 0)});
   s.type = 1;
   s.sections.erase(s.sections.begin());
   const auto obj = scan(b::make_elf(s), "k.o");

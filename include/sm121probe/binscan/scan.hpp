@@ -25,6 +25,11 @@ inline constexpr std::uint64_t non_elf_search_window = std::uint64_t{64} << 20;
 /// the scanner's 8 threads this caps decompression memory at 128 MiB.
 inline constexpr std::uint64_t max_inspected_size = std::uint64_t{16} << 20;
 
+/// Module counts: JIT-only and other modules whose images are all at most this
+/// large are looked into and counted as `empty` when they hold no kernel
+/// (kernel-less stubs are a few KiB; larger images are taken to hold code).
+inline constexpr std::uint64_t max_counted_stub_size = std::uint64_t{64} << 10;
+
 /// What the scanner asks about: a device and a driver.
 struct scan_target {
   gpu_arch device{12, 1};      ///< compute capability of the device (variant ignored)
