@@ -4,6 +4,7 @@
 
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/cuda/detect.hpp"
+#include "sm121probe/probe/executor.hpp"
 #include "sm121probe/report/redact.hpp"
 #include "sm121probe/report/scan_formats.hpp"
 #include "sm121probe/report/scan_render.hpp"
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -19,6 +21,9 @@
 namespace sm121probe::cli {
 
 namespace {
+
+// How long the driver query (in a worker process) may take before scan assumes no driver.
+constexpr std::chrono::seconds driver_query_timeout{20};
 
 struct scan_options {
   std::string target;
@@ -58,7 +63,7 @@ int run_scan(const scan_options& o, context& ctx) {
   // Validate everything before any work.
   const output_format format = parse_format(
       o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
-  if (o.output == "-" && o.json_path == "-")
+  if (util::is_stdout(o.output) && util::is_stdout(o.json_path))
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
   const bool python = o.python && o.python->count() > 0;
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
@@ -77,14 +82,7 @@ int run_scan(const scan_options& o, context& ctx) {
     driver = parse_driver(o.driver);
     report.driver_source = "given with --driver-cuda";
   }
-  for (const std::string& out : {o.output, o.json_path}) {
-    if (out.empty() || out == "-") continue;
-    // The report replaces the file by rename(): refuse devices and the like (-o /dev/null would replace it).
-    struct stat out_st {};
-    if (::stat(out.c_str(), &out_st) == 0 && !S_ISREG(out_st.st_mode))
-      throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)", out));
-    util::check_writable(out);
-  }
+  check_outputs({{"-o", o.output}, {"--json", o.json_path}});
 
   std::vector<std::string> site_dirs;
   if (python) {
@@ -98,19 +96,25 @@ int run_scan(const scan_options& o, context& ctx) {
   }
 
   if (!target || !driver) {
-    const auto detected = cuda::detect_driver();
+    // The driver is asked in a worker process with a deadline: a broken libcuda
+    // that hangs or crashes in cuInit costs the detection, not the scan.
+    probe::isolated_executor worker({ctx.self_exe, "__worker"}, driver_query_timeout);
+    const cuda::driver_query q = worker.query(0);
+    const bool has_driver = q.driver.version.has_value();
+    if (!has_driver && !q.driver.error.empty() && q.driver.error.find("worker") != std::string::npos)
+      ctx.err << diag_prefix << "warning: " << q.driver.error << '\n';
     if (!target) {
-      if (detected && detected->device) {
-        target = detected->device->base();
-        report.target_source = fmt::format("detected GPU {}", detected->device_name);
+      if (q.device) {
+        target = gpu_arch{q.device->cc_major, q.device->cc_minor}.base();
+        report.target_source = fmt::format("detected GPU {}", q.device->name);
       } else {
         target = gpu_arch{12, 1};
-        report.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
+        report.target_source = has_driver ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
       }
     }
     if (!driver) {
-      if (detected) {
-        driver = detected->version;
+      if (has_driver) {
+        driver = cuda_version::from_int(*q.driver.version);
         report.driver_source = "detected driver";
       } else {
         driver = cuda::toolkit_version();
@@ -168,11 +172,13 @@ command add_scan_command(CLI::App& root, context& ctx) {
       ->type_name("PATH");
   sub->add_option("--target", opts->target, "Device to judge for: sm_121, 121 or 12.1 (default: the detected GPU, "
                                             "else sm_121)")
-      ->type_name("ARCH");
+      ->type_name("ARCH")
+      ->check(non_empty());
   sub->add_option("--driver-cuda", opts->driver,
                   "CUDA release of the driver, decides which PTX ISA it accepts (default: the installed driver's, "
                   "else the toolkit's)")
-      ->type_name("X.Y");
+      ->type_name("X.Y")
+      ->check(non_empty());
   opts->python = sub->add_option("--python", opts->python_exe,
                                  "Scan the site-packages of this Python interpreter (default python3); results "
                                  "are grouped by top-level package. Write --python=EXE when paths follow")
@@ -181,9 +187,11 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->add_option("--format", opts->format, "Output format: text, json, markdown or junit (default text)")
       ->type_name("FORMAT");
   sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(non_empty());
   sub->add_option("--json", opts->json_path, "Also write the JSON report to FILE, whatever --format is")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(non_empty());
   auto* redact = sub->add_flag("--redact", opts->redact,
                                "Replace host and user names, home paths, UUIDs, PCI bus ids and serials by "
                                "placeholders in every output (markdown does this by default)");

@@ -322,6 +322,12 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
     }
   }
   r.mode = offline ? report::run_mode::offline : report::run_mode::device;
+  // Offline verdicts rest on nvJitLink standing in for the driver's JIT; without
+  // it every PTX variant would read "failing" for a reason that is not the GPU's.
+  if (offline && tools.nvjitlink_version().empty())
+    throw toolchain_error(fmt::format("nvJitLink cannot be loaded ({}); an offline report needs it to link PTX for {}",
+                                      tools.nvjitlink_error().empty() ? "unknown reason" : tools.nvjitlink_error(),
+                                      r.target));
   const exec_facts facts{arch, r.device ? &*r.device : nullptr};
 
   // Which probes apply, then every variant of those compiled in parallel.
