@@ -294,7 +294,7 @@ command add_run_command(CLI::App& root, context& ctx) {
       ->check(finite_seconds(max_timeout_s));
   sub->add_flag("--no-isolate", flags->no_isolate,
                 "Run GPU attempts in this process (debugging; a kernel fault then ends GPU work for the run)");
-  sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs, 1 to 1024 (default and 0: all cores)")
+  sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs, 0 to 1024 (0 or not given: all cores)")
       ->check(CLI::Range(0u, max_jobs));
   sub->add_flag("--no-color", flags->no_color, "No ANSI colours (they are used only on a terminal anyway)");
   sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr (errors still go there)");

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 namespace sm121probe {
 namespace {
@@ -53,15 +54,32 @@ TEST(Inputs, MissingNvJitLinkIsAnEnvironmentError) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path)) << "no report with false verdicts";
 }
 
-TEST(Inputs, EndlessReportInputsStopAtTheSizeLimit) {
-  // /dev/zero is read (never written): it must stop at the 64 MiB limit, not grow to gigabytes.
+TEST(Inputs, OversizedReportInputsStopAtTheSizeLimit) {
+  // An 80 MiB sparse file (no disk used): refused at 64 MiB, whatever it holds.
   temp_dir dir;
-  std::ofstream(dir / "e.json") << R"({"schema_version": 1, "expect": {"cuda.fma": "native"}})";
-  expect_error(run_tool({"compare", "/dev/zero", report_a}), 2, "larger than 64 MiB", "compare /dev/zero");
-  expect_error(run_tool({"merge", report_a, "/dev/zero"}), 2, "larger than 64 MiB", "merge /dev/zero");
-  expect_error(run_tool({"--only", "cuda.fma", "--expect", "/dev/zero", "-o", "-"}, {}, dir.path), 2,
-               "larger than 64 MiB", "--expect /dev/zero");
+  const std::string big = dir / "big.json";
+  {
+    std::ofstream(big) << "{";
+    ASSERT_EQ(::truncate(big.c_str(), 80 << 20), 0);
+  }
+  expect_error(run_tool({"compare", big, report_a}), 2, "larger than 64 MiB", "compare BIG");
+  expect_error(run_tool({"merge", report_a, big}), 2, "larger than 64 MiB", "merge BIG");
+  expect_error(run_tool({"--only", "cuda.fma", "--expect", big, "-o", "-"}, {}, dir.path), 2, "larger than 64 MiB",
+               "--expect BIG");
   expect_error(run_tool({"compare", dir.path, report_a}), 2, "directory", "compare DIR");
+}
+
+TEST(Inputs, EndlessReportInputsStopAtTheSizeLimit) {
+  // /dev/zero is read (never written). Under a hard deadline, so that a
+  // regression (reading until memory runs out) is killed, not left running.
+  for (const auto& args : {std::vector<std::string>{"compare", "/dev/zero", report_a},
+                                              std::vector<std::string>{"merge", report_a, "/dev/zero"},
+                                              std::vector<std::string>{"--only", "cuda.fma", "--expect", "/dev/zero",
+                                                                       "-o", "-"}}) {
+    std::vector<std::string> argv{"timeout", "-s", "KILL", "10", SM121PROBE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    expect_error(testing::run_process(argv), 2, "larger than 64 MiB", args.front() + " /dev/zero");
+  }
 }
 
 TEST(Inputs, NumbersJsonCannotHoldAreMalformedInputNotInternalErrors) {

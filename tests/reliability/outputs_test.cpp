@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 namespace sm121probe {
@@ -51,20 +50,17 @@ std::vector<std::string> listing(const std::string& dir) {
   return out;
 }
 
-// Reads everything written to a FIFO while `fn` runs the writer.
+// Runs `fn` (the writer) with the FIFO open for reading (non-blocking, so a
+// writer that never comes cannot hang the test) and returns what arrived. The
+// outputs here are far below the 64 KiB a pipe buffers.
 std::string read_fifo_while(const std::string& fifo, const std::function<void()>& fn) {
-  std::string got;
-  std::thread reader([&] {
-    const int fd = ::open(fifo.c_str(), O_RDONLY);
-    if (fd < 0) return;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-  });
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return "(cannot open the FIFO)";
   fn();
-  // If the tool never opened the FIFO, let the reader go.
-  if (const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK); fd >= 0) ::close(fd);
-  reader.join();
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
   return got;
 }
 
