@@ -159,7 +159,12 @@ TEST(Outputs, LostOutputExitsTwoWithOneLine) {
   // A 1-block file size limit stands in for a full disk: writes past it fail with EFBIG.
   const std::string full = "ulimit -f 1; trap '' XFSZ;";
   const std::string to_file = "> '" + (dir / "out") + "'";
+  // Enough files for a scan report of several KiB (each an `error` row with its reason).
+  ASSERT_EQ(::mkdir((dir / "scanned").c_str(), 0755), 0);
+  for (int i = 0; i < 30; ++i)
+    std::ofstream(dir / ("scanned/not-really-a-cubin-" + std::to_string(i) + ".cubin")) << "junk";
   const std::vector<std::vector<std::string>> commands = {
+      {"scan", dir / "scanned"},
       {"--only", "cuda.fma,mma.*", "-q", "-o", "-"},
       {"--only", "cuda.fma,mma.*", "-q", "-o", dir / "r.json"},  // the table on stdout is lost
       {"list"},
