@@ -115,7 +115,7 @@ struct output_plan {
   bool table = true;      ///< the human table on stdout as well
 };
 
-output_plan plan_outputs(const output_flags& o) {
+output_plan plan_outputs(const output_flags& o, const std::string& write_expect) {
   output_plan plan;
   if (!o.format.empty()) {
     plan.format = parse_format(o.format, {output_format::text, output_format::json, output_format::markdown,
@@ -130,7 +130,7 @@ output_plan plan_outputs(const output_flags& o) {
   }
   if (util::is_stdout(plan.path) && util::is_stdout(o.json_path))
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
-  plan.table = !util::is_stdout(plan.path) && !util::is_stdout(o.json_path);
+  plan.table = !util::is_stdout(plan.path) && !util::is_stdout(o.json_path) && !util::is_stdout(write_expect);
   return plan;
 }
 
@@ -176,7 +176,7 @@ int run_command(const run_flags& f, context& ctx) {
   opts.command_line.insert(opts.command_line.end(), ctx.args.begin(), ctx.args.end());
 
   // Everything the user got wrong fails here, before a long run.
-  const output_plan plan = plan_outputs(f.out);
+  const output_plan plan = plan_outputs(f.out, f.write_expect);
   check_outputs({{"the report (-o)", plan.path}, {"--json", f.out.json_path}, {"--write-expect", f.write_expect}});
   const auto expectations = load_expectations(f.expect);
 

@@ -1,5 +1,7 @@
 // Hostile inputs (issue 11, items 6, 7, 10, 13, 15): numeric flags, a missing
 // nvJitLink, endless or huge report inputs, numbers JSON cannot hold.
+#include "sm121probe/binscan/fatbin.hpp"
+#include "sm121probe/binscan/scan.hpp"
 #include "sm121probe/util/io.hpp"
 #include "support/process.hpp"
 
@@ -108,6 +110,26 @@ TEST(Inputs, NumbersJsonCannotHoldAreMalformedInputNotInternalErrors) {
                "1e400 in --expect");
   expect_error(run_tool({"--only", "cuda.fma", "--expect", dir / "e64.json", "-o", "-"}), 2,
                "schema_version 18446744073709551615, newer", "2^64-1 in --expect");
+}
+
+}  // namespace
+}  // namespace sm121probe
+
+namespace sm121probe {
+namespace {
+
+TEST(Inputs, TruncatedFatbinHeaderSaysTruncated) {
+  // 15 bytes of a valid header (magic, version 1, header size 16): the message
+  // must not claim "version 1, header size 16; expected 1 and 16".
+  std::vector<std::byte> bytes(15, std::byte{0});
+  const std::uint32_t magic = binscan::fatbin_magic;
+  for (int i = 0; i < 4; ++i) bytes[static_cast<std::size_t>(i)] = std::byte((magic >> (8 * i)) & 0xff);
+  bytes[4] = std::byte{1};
+  bytes[6] = std::byte{16};
+  const auto r = binscan::scan_bytes(bytes, "x.fatbin", binscan::scan_target{{12, 1}, {13, 0}});
+  EXPECT_EQ(r.result, binscan::verdict::error);
+  EXPECT_NE(r.reason.find("truncated (15 of 16 bytes)"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reason.find("expected 1 and 16"), std::string::npos) << r.reason;
 }
 
 }  // namespace
