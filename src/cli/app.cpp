@@ -28,9 +28,11 @@ constexpr std::string_view exit_code_help =
     "  1  report written; a probe worse than expected or breaking its --expect rule\n"
     "     (scan: a file failing or unreadable; compare: something regressed;\n"
     "     merge: a host deviates from the majority)\n"
-    "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output,\n"
-    "     or output lost (a failed write, a full disk, a closed stdout)\n"
+    "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
     "  3  environment error: NVRTC or nvJitLink cannot be loaded\n"
+    "  4  internal error (a bug in sm121-probe; please report it)\n"
+    "  5  output error: the work completed but writing a report or output failed (a failed write,\n"
+    "     a full disk, a closed stdout)\n"
     "  141 stdout is a pipe whose reader has gone (as if killed by SIGPIPE); nothing else is printed\n";
 
 constexpr std::string_view examples_help =
@@ -107,6 +109,7 @@ int run(std::span<const std::string> args_in, context& ctx) {
       if (!c.app->parsed()) continue;
       const int rc = c.action();
       // Output the command wrote to ctx.out and that did not arrive is lost output.
+      ctx.work_done = true;
       if (!(ctx.out << std::flush)) throw util::io_error("cannot write to standard output");
       return rc;
     }
@@ -114,18 +117,31 @@ int run(std::span<const std::string> args_in, context& ctx) {
     return static_cast<int>(exit_status::usage);
   } catch (const util::broken_pipe&) {
     return broken_pipe_status;
-  } catch (const usage_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::usage);
-  } catch (const util::io_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::usage);
-  } catch (const environment_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::environment);
-  } catch (const std::exception& e) {
-    ctx.err << diag_prefix << "internal error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::environment);
+  } catch (...) {
+    const exit_status status = status_for(std::current_exception(), ctx.work_done);
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      ctx.err << diag_prefix << (status == exit_status::internal ? "internal error: " : "error: ")
+              << one_line(e.what()) << '\n';
+    } catch (...) {
+      ctx.err << diag_prefix << "internal error: unknown exception\n";
+    }
+    return static_cast<int>(status);
+  }
+}
+
+exit_status status_for(std::exception_ptr error, bool work_done) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const usage_error&) {
+    return exit_status::usage;
+  } catch (const util::io_error&) {
+    return work_done ? exit_status::output : exit_status::usage;
+  } catch (const environment_error&) {
+    return exit_status::environment;
+  } catch (...) {
+    return exit_status::internal;
   }
 }
 
@@ -163,7 +179,7 @@ int main(int argc, char** argv) {
     if (err == EPIPE) return broken_pipe_status;
     std::cerr << diag_prefix << "error: cannot write to standard output: "
               << (err ? util::errno_message(err) : std::string("write error")) << '\n';
-    return static_cast<int>(exit_status::usage);
+    return static_cast<int>(exit_status::output);
   }
   return rc;
 }

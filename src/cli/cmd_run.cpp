@@ -1,6 +1,7 @@
 // `sm121-probe run` (the default command): the probe battery.
 #include "commands.hpp"
 #include "output.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/runner.hpp"
@@ -200,7 +201,7 @@ int run_command(const run_flags& f, context& ctx) {
   {
     stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0);
     try {
-      rep = probe::run_battery(opts, *tools.tools, executor.get(), &observer);
+      rep = probe::run_battery(opts, builtin_catalogue(), *tools.tools, executor.get(), &observer);
     } catch (const probe::selection_error& e) {
       throw usage_error(e.what());
     } catch (const probe::toolchain_error& e) {
@@ -217,6 +218,8 @@ int run_command(const run_flags& f, context& ctx) {
         ctx.err << diag_prefix << "... and " << unused.size() - max_listed << " more --expect rules matched no probe\n";
     }
   }
+
+  ctx.work_done = true;  // the battery ran: an I/O error from here on loses output (exit 5)
 
   // One redactor for every redacted output, so placeholders agree between them.
   report::redactor rd;

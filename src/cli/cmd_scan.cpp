@@ -48,7 +48,17 @@ gpu_arch parse_target(const std::string& text) {
     throw usage_error(fmt::format("invalid --target '{}': a target is a device (e.g. sm_{}), not an 'a'/'f' code "
                                   "variant",
                                   text, name->arch.sm()));
+  // Thor: sm_101 / 10.1 before CUDA 13.0, sm_110 / 11.0 since; judged by its current name.
+  if (name->arch == gpu_arch{10, 1}) return gpu_arch{11, 0};
   return name->arch;
+}
+
+/// How the target was given, naming a renamed architecture instead of changing it silently.
+std::string target_note(const std::string& text, const gpu_arch& target) {
+  const bool old_name = target == gpu_arch{11, 0} && text.find("110") == std::string::npos &&
+                        text.find("11.0") == std::string::npos;
+  if (!old_name) return "given with --target";
+  return fmt::format("given with --target {}: the name CUDA 12.x used for sm_110 (Thor), judged as sm_110", text);
 }
 
 cuda_version parse_driver(const std::string& text) {
@@ -59,77 +69,70 @@ cuda_version parse_driver(const std::string& text) {
   return *v;
 }
 
-int run_scan(const scan_options& o, context& ctx) {
-  // Validate everything before any work.
-  const output_format format = parse_format(
-      o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
+/// Usage checks that need nothing but the flags and the file system.
+void check_inputs(const scan_options& o, bool python) {
   if (util::is_stdout(o.output) && util::is_stdout(o.json_path))
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
-  const bool python = o.python && o.python->count() > 0;
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
   for (const auto& p : o.paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0) throw usage_error(fmt::format("'{}' does not exist or cannot be accessed", p));
   }
-  binscan::scan_report report;
-  std::optional<gpu_arch> target;
-  std::optional<cuda_version> driver;
-  if (!o.target.empty()) {
-    target = parse_target(o.target);
-    report.target_source = "given with --target";
-  }
-  if (!o.driver.empty()) {
-    driver = parse_driver(o.driver);
-    report.driver_source = "given with --driver-cuda";
-  }
-  check_outputs({{"-o", o.output}, {"--json", o.json_path}});
+}
 
-  std::vector<std::string> site_dirs;
-  if (python) {
-    const std::string exe = o.python_exe.empty() ? "python3" : o.python_exe;
-    try {
-      site_dirs = binscan::python_site_packages(exe);
-    } catch (const std::runtime_error& e) {
-      throw usage_error(e.what());
-    }
-    if (site_dirs.empty()) ctx.err << diag_prefix << "warning: '" << exe << "' reports no site-packages directory\n";
-  }
+/// Output paths, checked before the scan by the one output writer's rules
+/// (util::check_output: files replaced atomically, devices and FIFOs written in
+/// place, anything else refused; no two outputs on one file).
+void check_output_paths(const scan_options& o) { check_outputs({{"-o", o.output}, {"--json", o.json_path}}); }
 
-  if (!target || !driver) {
-    // The driver is asked in a worker process with a deadline: a broken libcuda
-    // that hangs or crashes in cuInit costs the detection, not the scan.
-    probe::isolated_executor worker({ctx.self_exe, "__worker"}, driver_query_timeout);
-    const cuda::driver_query q = worker.query(0);
-    const bool has_driver = q.driver.version.has_value();
-    if (!has_driver && !q.driver.error.empty() && q.driver.error.find("worker") != std::string::npos)
-      ctx.err << diag_prefix << "warning: " << q.driver.error << '\n';
-    if (!target) {
-      if (q.device) {
-        target = gpu_arch{q.device->cc_major, q.device->cc_minor}.base();
-        report.target_source = fmt::format("detected GPU {}", q.device->name);
-      } else {
-        target = gpu_arch{12, 1};
-        report.target_source = has_driver ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
-      }
-    }
-    if (!driver) {
-      if (has_driver) {
-        driver = cuda_version::from_int(*q.driver.version);
-        report.driver_source = "detected driver";
-      } else {
-        driver = cuda::toolkit_version();
-        report.driver_source = "assumed: no driver found, using the toolkit's CUDA version";
-      }
+/// The site-packages directories of the --python interpreter (a failing interpreter is a usage error).
+std::vector<std::string> site_packages(const scan_options& o, context& ctx) {
+  const std::string exe = o.python_exe.empty() ? "python3" : o.python_exe;
+  std::vector<std::string> dirs;
+  try {
+    dirs = binscan::python_site_packages(exe);
+  } catch (const std::runtime_error& e) {
+    throw usage_error(e.what());
+  }
+  if (dirs.empty()) ctx.err << diag_prefix << "warning: '" << exe << "' reports no site-packages directory\n";
+  return dirs;
+}
+
+/// Target and driver: the flags, else the detected GPU and driver, else the
+/// defaults; `report` records which applied. The driver is asked in a worker
+/// process with a deadline: a broken libcuda that hangs or crashes in cuInit
+/// costs the detection, not the scan (docs/reliability.md).
+binscan::scan_target resolve_target(std::optional<gpu_arch> target, std::optional<cuda_version> driver,
+                                    binscan::scan_report& report, context& ctx) {
+  if (target && driver) return {*target, *driver};
+  probe::isolated_executor worker({ctx.self_exe, "__worker"}, driver_query_timeout);
+  const cuda::driver_query q = worker.query(0);
+  const bool has_driver = q.driver.version.has_value();
+  if (!has_driver && q.driver.error.find("worker") != std::string::npos)
+    ctx.err << diag_prefix << "warning: " << q.driver.error << '\n';
+  if (!target) {
+    if (q.device) {
+      target = gpu_arch{q.device->cc_major, q.device->cc_minor}.base();
+      report.target_source = fmt::format("detected GPU {}", q.device->name);
+    } else {
+      target = gpu_arch{12, 1};
+      report.target_source = has_driver ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
     }
   }
+  if (!driver) {
+    if (has_driver) {
+      driver = cuda_version::from_int(*q.driver.version);
+      report.driver_source = "detected driver";
+    } else {
+      driver = cuda::toolkit_version();
+      report.driver_source = "assumed: no driver found, using the toolkit's CUDA version";
+    }
+  }
+  return {*target, *driver};
+}
 
-  const binscan::scan_target st{*target, *driver};
-  binscan::path_scanner scanner(st);
-  for (const auto& p : o.paths) scanner.add_path(p);
-  for (const auto& d : site_dirs) scanner.add_site_packages(d);
-  report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
-  scanner.finish(report);
-
+/// Renders the report in the chosen format (and --json), redacted as output.hpp decides.
+void emit_report(const scan_options& o, output_format format, const binscan::scan_report& report, context& ctx) {
   const report::scan_render_options ropts{o.details, o.all};
   // Markdown is redacted unless --no-redact, the other formats only with --redact (output.hpp).
   const output_flags privacy{o.format, o.output, o.json_path, o.redact, o.no_redact};
@@ -157,6 +160,36 @@ int run_scan(const scan_options& o, context& ctx) {
   };
   emit(ctx, o.output, render(format));
   if (!o.json_path.empty()) emit(ctx, o.json_path, render(output_format::json));
+}
+
+int run_scan(const scan_options& o, context& ctx) {
+  // Validate everything before any work.
+  const output_format format = parse_format(
+      o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
+  const bool python = o.python && o.python->count() > 0;
+  check_inputs(o, python);
+  binscan::scan_report report;
+  std::optional<gpu_arch> target;
+  std::optional<cuda_version> driver;
+  if (!o.target.empty()) {
+    target = parse_target(o.target);
+    report.target_source = target_note(o.target, *target);
+  }
+  if (!o.driver.empty()) {
+    driver = parse_driver(o.driver);
+    report.driver_source = "given with --driver-cuda";
+  }
+  check_output_paths(o);
+  const std::vector<std::string> site_dirs = python ? site_packages(o, ctx) : std::vector<std::string>{};
+
+  binscan::path_scanner scanner(resolve_target(target, driver, report, ctx));
+  for (const auto& p : o.paths) scanner.add_path(p);
+  for (const auto& d : site_dirs) scanner.add_site_packages(d);
+  report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
+  scanner.finish(report);
+
+  ctx.work_done = true;  // the scan ran: an I/O error from here on loses output (exit 5)
+  emit_report(o, format, report, ctx);
   return binscan::scan_exit_code(report);
 }
 
@@ -201,7 +234,8 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
       "usable), no-gpu-code, error (unreadable or corrupt).\n"
-      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error.");
+      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error; 5 the "
+      "scan ran but writing its report failed.");
   return {sub, [opts, &ctx] { return run_scan(*opts, ctx); }};
 }
 

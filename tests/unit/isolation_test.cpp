@@ -3,7 +3,7 @@
 // workers here are small shell scripts speaking the worker protocol.
 #include "support/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/process.hpp"
 
@@ -63,7 +63,7 @@ TEST(Isolation, CrashAndHangAreRecordedAndTheRunGoesOn) {
   opts.only = {"mma.*", "cuda.fma"};
   // No wall-clock bound on the whole battery (NVRTC compile time under load is
   // not what this tests): the hung stage itself says when its worker was cut off.
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   ASSERT_EQ(r.mode, report::run_mode::device);
   EXPECT_EQ(r.device->name, "Scripted GPU");
 
