@@ -218,6 +218,9 @@ class file_scanner {
     const auto magic = first_u32(head);
     if (magic == fatbin_magic) {
       m_result.format = file_format::fatbin;
+      if (head.size() < container_header_size)  // not "version 1, header size 16; expected 1 and 16"
+        throw parse_error(0, fmt::format("fatbin header at offset 0 is truncated ({} of {} bytes)", head.size(),
+                                         container_header_size));
       if (!is_container_header(head, 0)) {
         const byte_reader r(head);
         throw parse_error(0, fmt::format("fatbin header at offset 0 is not supported (version {}, header size {}; "

@@ -1,6 +1,7 @@
 #include "sm121probe/cli/app.hpp"
 
 #include "commands.hpp"
+#include "sm121probe/util/driver_guard.hpp"
 #include "sm121probe/util/io.hpp"
 #include "sm121probe/version.hpp"
 
@@ -8,6 +9,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -26,7 +31,9 @@ constexpr std::string_view exit_code_help =
     "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
     "  3  environment error: NVRTC or nvJitLink cannot be loaded\n"
     "  4  internal error (a bug in sm121-probe; please report it)\n"
-    "  5  output error: the work completed but writing a report or output failed\n";
+    "  5  output error: the work completed but writing a report or output failed (a failed write,\n"
+    "     a full disk, a closed stdout)\n"
+    "  141 stdout is a pipe whose reader has gone (as if killed by SIGPIPE); nothing else is printed\n";
 
 constexpr std::string_view examples_help =
     "Examples:\n"
@@ -40,6 +47,9 @@ constexpr std::string_view examples_help =
     "  sm121-probe merge reports/*.json     fleet view, deviating hosts marked\n"
     "  sm121-probe list                     the probe catalog\n"
     "  sm121-probe scan /usr/local/cuda/lib64   which GPU code libraries carry and whether it runs\n";
+
+// Exit status when stdout is a pipe whose reader has gone (as if killed by SIGPIPE).
+constexpr int broken_pipe_status = 128 + 13;
 
 bool is_subcommand(const std::string& arg) {
   static constexpr std::array names = {"run", "list", "scan", "compare", "merge", "__worker", "help"};
@@ -95,10 +105,18 @@ int run(std::span<const std::string> args_in, context& ctx) {
     return 0;
   }
   try {
-    for (const command& c : commands)
-      if (c.app->parsed()) return c.action();
+    for (const command& c : commands) {
+      if (!c.app->parsed()) continue;
+      const int rc = c.action();
+      // Output the command wrote to ctx.out and that did not arrive is lost output.
+      ctx.work_done = true;
+      if (!(ctx.out << std::flush)) throw util::io_error("cannot write to standard output");
+      return rc;
+    }
     ctx.out << root.help();
     return static_cast<int>(exit_status::usage);
+  } catch (const util::broken_pipe&) {
+    return broken_pipe_status;
   } catch (...) {
     const exit_status status = status_for(std::current_exception(), ctx.work_done);
     try {
@@ -130,11 +148,40 @@ exit_status status_for(std::exception_ptr error, bool work_done) {
 int main(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  // A closed stdin/stdout/stderr would be taken by the next file opened (a
+  // report's temporary file, say) and receive what was meant for the stream.
+  // Hold the slot with /dev/null opened read-only: writes to it fail, and a
+  // failed write is reported, never lost silently.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd >= 0 && null_fd != fd) {
+      ::dup2(null_fd, fd);
+      ::close(null_fd);
+    }
+  }
+  // A pipe whose reader has gone ends the process the conventional way (killed
+  // by SIGPIPE, status 141), also when the caller ignored SIGPIPE; writes to
+  // worker processes block SIGPIPE themselves (probe/subprocess.cpp).
+  ::signal(SIGPIPE, SIG_DFL);
+  // Only worker processes may load the CUDA driver (util/driver_guard.hpp).
+  if (args.empty() || args[0] != "__worker") util::block_driver_in_this_process();
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   context ctx{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1,
               ec ? std::string(argv[0]) : exe.string()};
-  return run(args, ctx);
+  const int rc = run(args, ctx);
+  if (rc == broken_pipe_status) return rc;
+  // The last buffered bytes reach stdout only now: a failure here is lost output too.
+  errno = 0;
+  if (!std::cout.bad() && (std::fflush(stdout) != 0 || std::ferror(stdout))) {
+    const int err = errno;
+    if (err == EPIPE) return broken_pipe_status;
+    std::cerr << diag_prefix << "error: cannot write to standard output: "
+              << (err ? util::errno_message(err) : std::string("write error")) << '\n';
+    return static_cast<int>(exit_status::output);
+  }
+  return rc;
 }
 
 }  // namespace sm121probe::cli

@@ -35,9 +35,9 @@ int compare_command(const compare_flags& f, context& ctx) {
                                    : parse_format(f.out.format, {output_format::text, output_format::markdown,
                                                                  output_format::json});
   const std::string path = f.out.output.empty() ? "-" : f.out.output;
-  if (path == "-" && f.out.json_path == "-") throw usage_error("--json - and the comparison both on stdout: give one a file");
-  for (const std::string& p : {path, f.out.json_path})
-    if (!p.empty()) util::check_writable(p);
+  if (util::is_stdout(path) && util::is_stdout(f.out.json_path))
+    throw usage_error("--json - and the comparison both on stdout: give one a file");
+  check_outputs({{"-o", path}, {"--json", f.out.json_path}});
   const report::run_report old_r = load_run_report(f.old_path);
   const report::run_report new_r = load_run_report(f.new_path);
 

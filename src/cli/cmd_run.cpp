@@ -9,10 +9,12 @@
 #include "sm121probe/report/json.hpp"
 #include "sm121probe/report/redact.hpp"
 #include "sm121probe/report/render.hpp"
+#include "sm121probe/util/driver_guard.hpp"
 #include "sm121probe/util/io.hpp"
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -21,6 +23,39 @@
 namespace sm121probe::cli {
 
 namespace {
+
+constexpr int max_device_ordinal = 1023;
+constexpr double max_timeout_s = 86400.0;  // a day; longer is a mistake, and the milliseconds must fit
+constexpr unsigned max_jobs = 1024;
+
+// A number of seconds: finite, above 0, at most `max` (CLI::Range lets nan through).
+CLI::Validator finite_seconds(double max) {
+  return CLI::Validator(
+      [max](std::string& text) {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != text.size() || !std::isfinite(v) || v <= 0 || v > max)
+          return fmt::format("'{}' is not a number of seconds above 0 and at most {}", text, max);
+        return std::string();
+      },
+      "", "SECONDS");
+}
+
+// An --expect pattern for a notice on stderr: no control characters.
+std::string markup_safe(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
 
 struct run_flags {
   std::string target;
@@ -81,7 +116,7 @@ struct output_plan {
   bool table = true;      ///< the human table on stdout as well
 };
 
-output_plan plan_outputs(const output_flags& o) {
+output_plan plan_outputs(const output_flags& o, const std::string& write_expect) {
   output_plan plan;
   if (!o.format.empty()) {
     plan.format = parse_format(o.format, {output_format::text, output_format::json, output_format::markdown,
@@ -94,9 +129,9 @@ output_plan plan_outputs(const output_flags& o) {
     plan.path = default_report_path;
     plan.format = output_format::json;
   }
-  if (plan.path == "-" && o.json_path == "-")
+  if (util::is_stdout(plan.path) && util::is_stdout(o.json_path))
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
-  plan.table = plan.path != "-" && o.json_path != "-";
+  plan.table = !util::is_stdout(plan.path) && !util::is_stdout(o.json_path) && !util::is_stdout(write_expect);
   return plan;
 }
 
@@ -114,7 +149,7 @@ std::string render(const report::run_report& r, output_format f) {
 
 std::optional<report::expect_file> load_expectations(const std::string& path) {
   if (path.empty()) return std::nullopt;
-  const std::string text = util::read_file(path);
+  const std::string text = util::read_file(path, util::max_report_bytes);
   try {
     return report::parse_expect_file(text);
   } catch (const report::expect_error& e) {
@@ -134,7 +169,6 @@ int run_command(const run_flags& f, context& ctx) {
       throw usage_error(fmt::format("--driver-cuda '{}' is not a CUDA release of 10.0 or later (e.g. 12.8)",
                                     f.driver_cuda));
   }
-  if (f.timeout_s <= 0) throw usage_error("--timeout must be positive");
   opts.device = f.device;
   opts.only = f.only;
   opts.skip = f.skip;
@@ -143,11 +177,13 @@ int run_command(const run_flags& f, context& ctx) {
   opts.command_line.insert(opts.command_line.end(), ctx.args.begin(), ctx.args.end());
 
   // Everything the user got wrong fails here, before a long run.
-  const output_plan plan = plan_outputs(f.out);
+  const output_plan plan = plan_outputs(f.out, f.write_expect);
+  check_outputs({{"the report (-o)", plan.path}, {"--json", f.out.json_path}, {"--write-expect", f.write_expect}});
   const auto expectations = load_expectations(f.expect);
-  for (const std::string& p : {plan.path, f.out.json_path, f.write_expect})
-    if (!p.empty()) util::check_writable(p);
 
+  // --no-isolate asks for the driver in this process; otherwise it is only ever
+  // loaded by worker processes (util/driver_guard.hpp).
+  if (f.no_isolate) util::allow_driver_in_this_process();
   auto tools = nvrtc::load_toolchain();
   if (!tools.tools) throw environment_error(tools.error);
 
@@ -168,11 +204,19 @@ int run_command(const run_flags& f, context& ctx) {
       rep = probe::run_battery(opts, builtin_catalogue(), *tools.tools, executor.get(), &observer);
     } catch (const probe::selection_error& e) {
       throw usage_error(e.what());
+    } catch (const probe::toolchain_error& e) {
+      throw environment_error(e.what());
     }
   }
   if (expectations) {
-    for (const auto& unused : report::apply_baseline(rep, *expectations))
-      if (!f.quiet) ctx.err << diag_prefix << "--expect rule '" << unused << "' matched no probe in this run\n";
+    const auto unused = report::apply_baseline(rep, *expectations);
+    constexpr std::size_t max_listed = 20;
+    if (!f.quiet) {
+      for (std::size_t i = 0; i < unused.size() && i < max_listed; ++i)
+        ctx.err << diag_prefix << "--expect rule '" << markup_safe(unused[i]) << "' matched no probe in this run\n";
+      if (unused.size() > max_listed)
+        ctx.err << diag_prefix << "... and " << unused.size() - max_listed << " more --expect rules matched no probe\n";
+    }
   }
 
   ctx.work_done = true;  // the battery ran: an I/O error from here on loses output (exit 5)
@@ -198,12 +242,16 @@ int run_command(const run_flags& f, context& ctx) {
         "Written by sm121-probe {} from a {} run for {} at {}: each probe id (or glob) maps to the verdicts it may "
         "have; run with --expect FILE to hold later runs to it",
         rep.tool.version, report::to_string(rep.mode), rep.target, rep.created);
-    util::write_file_atomically(f.write_expect, report::expect_file_text(report::baseline_from_report(rep), comment));
+    util::write_output(f.write_expect, report::expect_file_text(report::baseline_from_report(rep), comment));
   }
-  if (plan.table) report::render_text(view(f.out.redact), ctx.out, {ctx.out_is_tty && !f.no_color});
+  if (plan.table) {
+    std::ostringstream table;
+    report::render_text(view(f.out.redact), table, {ctx.out_is_tty && !f.no_color});
+    write_checked(ctx.out, table.str(), "to standard output");
+  }
   if (!f.quiet) {
-    if (plan.path != "-") ctx.err << diag_prefix << "report written to " << plan.path << '\n';
-    if (!f.out.json_path.empty() && f.out.json_path != "-")
+    if (!util::is_stdout(plan.path)) ctx.err << diag_prefix << "report written to " << plan.path << '\n';
+    if (!f.out.json_path.empty() && !util::is_stdout(f.out.json_path))
       ctx.err << diag_prefix << "JSON report written to " << f.out.json_path << '\n';
     if (!f.write_expect.empty()) ctx.err << diag_prefix << "expectations written to " << f.write_expect << '\n';
   }
@@ -218,10 +266,12 @@ command add_run_command(CLI::App& root, context& ctx) {
       "run", "Probe the GPU (or, without one, a target offline) and write the report (default command)");
   sub->add_option("--target", flags->target,
                   "Offline report for this architecture (e.g. sm_121, sm_90a) instead of probing a GPU; "
-                  "default without a GPU: sm_121");
+                  "default without a GPU: sm_121")
+      ->check(non_empty());
   sub->add_option("--driver-cuda", flags->driver_cuda,
                   "Offline: also predict whether a driver of this CUDA release (e.g. 12.8) accepts the PTX of "
-                  "the PTX variants (NVRTC emits its own PTX ISA version)");
+                  "the PTX variants (NVRTC emits its own PTX ISA version)")
+      ->check(non_empty());
   add_output_flags(*sub, flags->out,
                    {output_format::text, output_format::json, output_format::markdown, output_format::junit},
                    "Write the report (in --format) to this path, atomically; '-' = stdout. Default: with --format, "
@@ -229,18 +279,26 @@ command add_run_command(CLI::App& root, context& ctx) {
                    "format follows the extension: .md markdown, .xml junit, .txt text, else json");
   sub->add_option("--expect", flags->expect,
                   "Hold the run to this expectations baseline (JSON: probe id or glob -> allowed verdicts); a probe "
-                  "outside its rule's verdicts fails the run (exit 1) and the report names the rule");
+                  "outside its rule's verdicts fails the run (exit 1) and the report names the rule")
+      ->check(non_empty());
   sub->add_option("--write-expect", flags->write_expect,
-                  "Write an expectations baseline from this run (every probe id with the verdict it got)");
+                  "Write an expectations baseline from this run (every probe id with the verdict it got)")
+      ->check(non_empty());
   sub->add_option("--only", flags->only, "Only probes whose id matches this glob (repeatable, e.g. 'mma.*')")
       ->delimiter(',');
   sub->add_option("--skip", flags->skip, "Skip probes whose id matches this glob (repeatable)")->delimiter(',');
-  sub->add_option("--device", flags->device, "CUDA device ordinal")->capture_default_str()->check(CLI::NonNegativeNumber);
-  sub->add_option("--timeout", flags->timeout_s, "Seconds one GPU attempt may take before its worker is killed")
-      ->capture_default_str();
+  sub->add_option("--device", flags->device, "CUDA device ordinal (0 to 1023)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, max_device_ordinal));
+  sub->add_option("--timeout", flags->timeout_s,
+                  "Seconds one GPU attempt (and the driver query) may take before its worker is killed (a number "
+                  "above 0, at most 86400)")
+      ->capture_default_str()
+      ->check(finite_seconds(max_timeout_s));
   sub->add_flag("--no-isolate", flags->no_isolate,
                 "Run GPU attempts in this process (debugging; a kernel fault then ends GPU work for the run)");
-  sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs (default: all cores)");
+  sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs, 0 to 1024 (0 or not given: all cores)")
+      ->check(CLI::Range(0u, max_jobs));
   sub->add_flag("--no-color", flags->no_color, "No ANSI colours (they are used only on a terminal anyway)");
   sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr (errors still go there)");
   sub->add_flag("-v,--verbose", flags->verbose, "Progress lines on stderr even when it is not a terminal");

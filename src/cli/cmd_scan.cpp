@@ -4,6 +4,7 @@
 
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/cuda/detect.hpp"
+#include "sm121probe/probe/executor.hpp"
 #include "sm121probe/report/redact.hpp"
 #include "sm121probe/report/scan_formats.hpp"
 #include "sm121probe/report/scan_render.hpp"
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -19,6 +21,9 @@
 namespace sm121probe::cli {
 
 namespace {
+
+// How long the driver query (in a worker process) may take before scan assumes no driver.
+constexpr std::chrono::seconds driver_query_timeout{20};
 
 struct scan_options {
   std::string target;
@@ -66,7 +71,7 @@ cuda_version parse_driver(const std::string& text) {
 
 /// Usage checks that need nothing but the flags and the file system.
 void check_inputs(const scan_options& o, bool python) {
-  if (o.output == "-" && o.json_path == "-")
+  if (util::is_stdout(o.output) && util::is_stdout(o.json_path))
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
   for (const auto& p : o.paths) {
@@ -75,17 +80,10 @@ void check_inputs(const scan_options& o, bool python) {
   }
 }
 
-/// Output files must be writable regular files (or new paths), checked before the scan.
-void check_outputs(const scan_options& o) {
-  for (const std::string& out : {o.output, o.json_path}) {
-    if (out.empty() || out == "-") continue;
-    // The report replaces the file by rename(): refuse devices and the like (-o /dev/null would replace it).
-    struct stat out_st {};
-    if (::stat(out.c_str(), &out_st) == 0 && !S_ISREG(out_st.st_mode))
-      throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)", out));
-    util::check_writable(out);
-  }
-}
+/// Output paths, checked before the scan by the one output writer's rules
+/// (util::check_output: files replaced atomically, devices and FIFOs written in
+/// place, anything else refused; no two outputs on one file).
+void check_output_paths(const scan_options& o) { check_outputs({{"-o", o.output}, {"--json", o.json_path}}); }
 
 /// The site-packages directories of the --python interpreter (a failing interpreter is a usage error).
 std::vector<std::string> site_packages(const scan_options& o, context& ctx) {
@@ -101,23 +99,29 @@ std::vector<std::string> site_packages(const scan_options& o, context& ctx) {
 }
 
 /// Target and driver: the flags, else the detected GPU and driver, else the
-/// defaults; `report` records which applied.
+/// defaults; `report` records which applied. The driver is asked in a worker
+/// process with a deadline: a broken libcuda that hangs or crashes in cuInit
+/// costs the detection, not the scan (docs/reliability.md).
 binscan::scan_target resolve_target(std::optional<gpu_arch> target, std::optional<cuda_version> driver,
-                                    binscan::scan_report& report) {
+                                    binscan::scan_report& report, context& ctx) {
   if (target && driver) return {*target, *driver};
-  const auto detected = cuda::detect_driver();
+  probe::isolated_executor worker({ctx.self_exe, "__worker"}, driver_query_timeout);
+  const cuda::driver_query q = worker.query(0);
+  const bool has_driver = q.driver.version.has_value();
+  if (!has_driver && q.driver.error.find("worker") != std::string::npos)
+    ctx.err << diag_prefix << "warning: " << q.driver.error << '\n';
   if (!target) {
-    if (detected && detected->device) {
-      target = detected->device->base();
-      report.target_source = fmt::format("detected GPU {}", detected->device_name);
+    if (q.device) {
+      target = gpu_arch{q.device->cc_major, q.device->cc_minor}.base();
+      report.target_source = fmt::format("detected GPU {}", q.device->name);
     } else {
       target = gpu_arch{12, 1};
-      report.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
+      report.target_source = has_driver ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
     }
   }
   if (!driver) {
-    if (detected) {
-      driver = detected->version;
+    if (has_driver) {
+      driver = cuda_version::from_int(*q.driver.version);
       report.driver_source = "detected driver";
     } else {
       driver = cuda::toolkit_version();
@@ -175,15 +179,16 @@ int run_scan(const scan_options& o, context& ctx) {
     driver = parse_driver(o.driver);
     report.driver_source = "given with --driver-cuda";
   }
-  check_outputs(o);
+  check_output_paths(o);
   const std::vector<std::string> site_dirs = python ? site_packages(o, ctx) : std::vector<std::string>{};
 
-  binscan::path_scanner scanner(resolve_target(target, driver, report));
+  binscan::path_scanner scanner(resolve_target(target, driver, report, ctx));
   for (const auto& p : o.paths) scanner.add_path(p);
   for (const auto& d : site_dirs) scanner.add_site_packages(d);
   report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
   scanner.finish(report);
 
+  ctx.work_done = true;  // the scan ran: an I/O error from here on loses output (exit 5)
   emit_report(o, format, report, ctx);
   return binscan::scan_exit_code(report);
 }
@@ -200,11 +205,13 @@ command add_scan_command(CLI::App& root, context& ctx) {
       ->type_name("PATH");
   sub->add_option("--target", opts->target, "Device to judge for: sm_121, 121 or 12.1 (default: the detected GPU, "
                                             "else sm_121)")
-      ->type_name("ARCH");
+      ->type_name("ARCH")
+      ->check(non_empty());
   sub->add_option("--driver-cuda", opts->driver,
                   "CUDA release of the driver, decides which PTX ISA it accepts (default: the installed driver's, "
                   "else the toolkit's)")
-      ->type_name("X.Y");
+      ->type_name("X.Y")
+      ->check(non_empty());
   opts->python = sub->add_option("--python", opts->python_exe,
                                  "Scan the site-packages of this Python interpreter (default python3); results "
                                  "are grouped by top-level package. Write --python=EXE when paths follow")
@@ -213,9 +220,11 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->add_option("--format", opts->format, "Output format: text, json, markdown or junit (default text)")
       ->type_name("FORMAT");
   sub->add_option("-o,--output", opts->output, "Write the report to FILE (atomically); '-' = stdout (default)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(non_empty());
   sub->add_option("--json", opts->json_path, "Also write the JSON report to FILE, whatever --format is")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(non_empty());
   auto* redact = sub->add_flag("--redact", opts->redact,
                                "Replace host and user names, home paths, UUIDs, PCI bus ids and serials by "
                                "placeholders in every output (markdown does this by default)");
@@ -225,7 +234,8 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
       "usable), no-gpu-code, error (unreadable or corrupt).\n"
-      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error.");
+      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error; 5 the "
+      "scan ran but writing its report failed.");
   return {sub, [opts, &ctx] { return run_scan(*opts, ctx); }};
 }
 

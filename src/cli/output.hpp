@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include <initializer_list>
+#include <iosfwd>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -41,8 +43,22 @@ void add_output_flags(CLI::App& sub, output_flags& flags, std::initializer_list<
 /// every other format only with --redact.
 [[nodiscard]] bool redacts(output_format f, const output_flags& flags);
 
-/// Writes `text` to `path`: "-" is ctx.out, anything else is written atomically.
+/// Writes `text` to `path`: "-" (or /dev/stdout) is ctx.out, checked; anything
+/// else goes through util::write_output (atomic for files, in place for
+/// devices and FIFOs). Throws util::io_error (util::broken_pipe on EPIPE).
 void emit(context& ctx, const std::string& path, std::string_view text);
+
+/// Writes `text` to `os` and flushes; a failed write throws util::io_error
+/// naming `what` (util::broken_pipe when the reader of a pipe has gone).
+void write_checked(std::ostream& os, std::string_view text, std::string_view what);
+
+/// Checks every output before the work starts: no two name the same file
+/// (also "-" and /dev/stdout), and each can be written (util::check_output).
+/// `outputs` are (flag, path) pairs; empty paths are skipped.
+void check_outputs(std::initializer_list<std::pair<std::string_view, std::string>> outputs);
+
+/// CLI11 check for options whose empty value would read as "not given".
+[[nodiscard]] CLI::Validator non_empty();
 
 /// Reads and parses a run report (compare, merge).
 /// Throws util::io_error when the file cannot be read and usage_error (one

@@ -217,11 +217,15 @@ run_report report_from_json(const json& j) {
   run_report r;
   const json& sv = rd::field(j, "schema_version", w);
   if (!sv.is_number_integer()) throw report_error("report: schema_version must be an integer");
-  r.schema = sv.get<int>();
-  if (r.schema > schema_version)
-    throw report_error(fmt::format("report has schema_version {}, newer than this tool understands ({})", r.schema,
+  // Compare as the JSON number it is: 2^64-1 is a (much) newer schema, not -1.
+  if (sv.is_number_unsigned() ? sv.get<std::uint64_t>() > std::uint64_t(schema_version)
+                              : sv.get<std::int64_t>() > std::int64_t(schema_version))
+    throw report_error(fmt::format("report has schema_version {}, newer than this tool understands ({})", sv.dump(),
                                    schema_version));
-  if (r.schema < 1) throw report_error(fmt::format("report has invalid schema_version {}", r.schema));
+  if (!sv.is_number_unsigned() && sv.get<std::int64_t>() < 1)
+    throw report_error(fmt::format("report has invalid schema_version {}", sv.dump()));
+  r.schema = sv.get<int>();
+  if (r.schema < 1) throw report_error(fmt::format("report has invalid schema_version {}", sv.dump()));
   const json& tool = rd::field(j, "tool", w);
   r.tool.name = rd::string(tool, "name", "tool");
   r.tool.version = rd::string(tool, "version", "tool");

@@ -117,8 +117,12 @@ cuda::driver_query isolated_executor::query(int ordinal) {
     return q;
   };
   if (!res.started) return fail(fmt::format("cannot start the worker process: {}", res.start_error));
-  if (res.timed_out) return fail(fmt::format("the driver query did not finish within {} ms", limit.count()));
-  if (res.signal) return fail(fmt::format("the driver query crashed ({})", detail::signal_name(res.signal)));
+  if (res.timed_out)
+    return fail(fmt::format("the driver query did not finish within {} ms (worker process killed)", limit.count()));
+  if (res.signal)
+    return fail(fmt::format("the driver query crashed in its worker process ({})", detail::signal_name(res.signal)));
+  if (res.out.find('\n') == std::string::npos)
+    return fail(fmt::format("the driver query worker process exited with code {} without answering", res.exit_code));
   try {
     const json j = json::parse(res.out.substr(0, res.out.find('\n')));
     q.driver = report::driver_from_json(j.at("driver"));
@@ -138,7 +142,9 @@ void isolated_executor::execute(const device_attempt& a, report::attempt_result&
                        {"image_bytes", a.image.size()}};
   std::string input = header.dump() + "\n";
   input.append(reinterpret_cast<const char*>(a.image.data()), a.image.size());
+  const auto t0 = std::chrono::steady_clock::now();
   const auto res = detail::run_subprocess(argv, input, limit);
+  const double worker_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!res.started) {
     out.stages.push_back(failed_stage(report::stage_kind::load, "worker_failed", res.start_error));
     return;
@@ -196,6 +202,7 @@ void isolated_executor::execute(const device_attempt& a, report::attempt_result&
   }
   if (!res.err.empty()) what += "\nworker stderr:\n" + tail(res.err);
   out.stages.push_back(failed_stage(where, error, what));
+  out.stages.back().ms = worker_ms;  // how long the worker lived (for a hang: about the timeout)
 }
 
 // --- the worker side -------------------------------------------------------------

@@ -330,6 +330,12 @@ battery_target choose_target(const run_options& opts, const nvrtc::toolchain& to
     }
   }
   r.mode = t.offline ? report::run_mode::offline : report::run_mode::device;
+  // Offline verdicts rest on nvJitLink standing in for the driver's JIT; without
+  // it every PTX variant would read "failing" for a reason that is not the GPU's.
+  if (t.offline && tools.nvjitlink_version().empty())
+    throw toolchain_error(fmt::format("nvJitLink cannot be loaded ({}); an offline report needs it to link PTX for {}",
+                                      tools.nvjitlink_error().empty() ? "unknown reason" : tools.nvjitlink_error(),
+                                      r.target));
   return t;
 }
 

@@ -205,7 +205,7 @@ std::string render_compare_text(const comparison& c) {
     if (nl < out.size()) trimmed += '\n';
     start = nl + 1;
   }
-  return trimmed;
+  return markup::terminal_text(trimmed);  // names and errors from the reports: no control characters
 }
 
 std::string render_compare_markdown(const comparison& c) {

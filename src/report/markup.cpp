@@ -28,8 +28,28 @@ std::size_t utf8_floor(std::string_view s, std::size_t n) {
 
 }  // namespace
 
+std::string escape_controls(std::string_view s, std::string_view keep) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if ((u < 0x20 || u == 0x7f) && keep.find(s[i]) == std::string_view::npos) {
+      out += fmt::format("\\x{:02x}", u);
+    } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(s[i + 1]));  // C1 control, e.g. CSI U+009B
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string terminal_text(std::string_view raw) { return escape_controls(to_valid_utf8(raw)); }
+
 std::string one_line(std::string_view raw, std::size_t max) {
-  const std::string s = to_valid_utf8(raw);
+  const std::string s = escape_controls(to_valid_utf8(raw), "\n\r\t");
   std::string out;
   out.reserve(s.size());
   for (const char c : s) {
@@ -88,7 +108,7 @@ std::string md_code(std::string_view raw) {
 }
 
 std::string md_block(std::string_view raw) {
-  std::string s = to_valid_utf8(raw);
+  std::string s = escape_controls(to_valid_utf8(raw));
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   const std::string fence(std::max<std::size_t>(3, longest_backtick_run(s) + 1), '`');
   return fence + "\n" + s + "\n" + fence + "\n";
@@ -114,8 +134,15 @@ std::string xml_text(std::string_view raw, bool attribute) {
   const std::string s = to_valid_utf8(raw);
   std::string out;
   out.reserve(s.size() + 16);
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80) {
+      out += "\xEF\xBF\xBD";  // a C1 control (U+0080..U+009F): discouraged in XML, dangerous on a terminal
+      ++i;
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -124,7 +151,7 @@ std::string xml_text(std::string_view raw, bool attribute) {
       case '\'': out += "&apos;"; break;
       case '\t': out += attribute ? "&#9;" : "\t"; break;
       case '\n': out += attribute ? "&#10;" : "\n"; break;
-      case '\r': out += attribute ? "&#13;" : "\r"; break;
+      case '\r': out += "&#13;"; break;  // a raw CR would rewrite a terminal line
       default:
         if (u < 0x20 || u == 0x7f) out += "\xEF\xBF\xBD";  // not allowed in XML 1.0 (DEL is, but unhelpful)
         else out += c;

@@ -30,7 +30,18 @@ namespace sm121probe::report::markup {
 /// replaced by U+FFFD. With `attribute`, tab/LF/CR become character references.
 [[nodiscard]] std::string xml_text(std::string_view s, bool attribute = false);
 
-/// One line: newlines and tabs become spaces, runs of spaces collapse, and a
+/// `s` (valid UTF-8) with control characters made visible: C0 controls other
+/// than those in `keep`, DEL, and C1 controls (U+0080..U+009F) become "\\x1b",
+/// "\\x7f", "\\u009b". No terminal escape sequence, bell or carriage return
+/// from a file name, host name or probe id survives into a rendered report.
+[[nodiscard]] std::string escape_controls(std::string_view s, std::string_view keep = "\n\t");
+
+/// Text for a terminal or a text file: valid UTF-8, control characters other
+/// than newline and tab escaped (escape_controls).
+[[nodiscard]] std::string terminal_text(std::string_view s);
+
+/// One line: newlines and tabs become spaces, other control characters are
+/// escaped (escape_controls), runs of spaces collapse, and a
 /// result longer than `max` bytes is cut (at a UTF-8 boundary) and ends in "...".
 [[nodiscard]] std::string one_line(std::string_view s, std::size_t max);
 

@@ -219,7 +219,7 @@ std::string render_merge_text(const fleet& f) {
                              markup::one_line(fact.values[h].empty() ? "-" : fact.values[h], 80),
                              markup::one_line(fact.majority.empty() ? "-" : fact.majority, 80));
   }
-  return out;
+  return markup::terminal_text(out);  // names from the reports: no control characters
 }
 
 std::string render_merge_markdown(const fleet& f) {
@@ -230,7 +230,17 @@ std::string render_merge_markdown(const fleet& f) {
     const std::string v(to_string(*p.verdicts[h]));
     return p.deviates[h] ? fmt::format("**{}** (deviates)", v) : v;
   };
-  for (const std::size_t max_probes : {std::size_t(SIZE_MAX), std::size_t(100), std::size_t(20)}) {
+  // The news first: probes where a host deviates lead the table (in catalogue
+  // order) and are never left out; the size limit cuts agreeing rows only.
+  const auto deviating = [](const fleet_probe& p) {
+    return std::find(p.deviates.begin(), p.deviates.end(), true) != p.deviates.end();
+  };
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < f.probes.size(); ++i)
+    if (deviating(f.probes[i])) rows.push_back(i);
+  for (std::size_t i = 0; i < f.probes.size(); ++i)
+    if (!deviating(f.probes[i])) rows.push_back(i);
+  for (const std::size_t max_probes : {std::size_t(SIZE_MAX), std::size_t(100), std::size_t(20), std::size_t(0)}) {
     std::string out = fmt::format("### sm121-probe fleet view\n\n{}\n\n", md_text(headline(f)));
     out += "| Host | Device | Mode | Target | Driver | Native | Fallback | Failing | Skipped | Deviations |\n"
            "|---|---|---|---|---|---|---|---|---|---|\n";
@@ -247,25 +257,29 @@ std::string render_merge_markdown(const fleet& f) {
                          h.deviations > 0 ? fmt::format("**{}**", h.deviations) : "0");
     }
     out += "\n";
-    std::size_t shown = 0;
+    std::size_t shown = 0, agreeing_shown = 0;
     if (f.hosts.size() <= matrix_max_hosts) {
       out += "| Probe | Majority |";
       for (const auto& h : f.hosts) out += fmt::format(" {} |", md_code(h.label));
       out += "\n|---|---|";
       for (std::size_t h = 0; h < f.hosts.size(); ++h) out += "---|";
       out += "\n";
-      for (const auto& p : f.probes) {
-        if (shown == max_probes) break;
+      for (const std::size_t pi : rows) {
+        const fleet_probe& p = f.probes[pi];
+        if (!deviating(p) && agreeing_shown == max_probes) break;
         ++shown;
+        if (!deviating(p)) ++agreeing_shown;
         out += fmt::format("| {} | {} |", md_code(p.id), p.majority ? to_string(*p.majority) : "-");
         for (std::size_t h = 0; h < f.hosts.size(); ++h) out += fmt::format(" {} |", cell(p, h));
         out += "\n";
       }
     } else {
       out += "| Probe | Majority | Agree | Deviating hosts |\n|---|---|---|---|\n";
-      for (const auto& p : f.probes) {
-        if (shown == max_probes) break;
+      for (const std::size_t pi : rows) {
+        const fleet_probe& p = f.probes[pi];
+        if (!deviating(p) && agreeing_shown == max_probes) break;
         ++shown;
+        if (!deviating(p)) ++agreeing_shown;
         std::vector<std::string> dev;
         std::size_t have = 0, agree = 0;
         for (std::size_t h = 0; h < f.hosts.size(); ++h) {
@@ -280,7 +294,8 @@ std::string render_merge_markdown(const fleet& f) {
       }
     }
     if (shown < f.probes.size())
-      out += fmt::format("\n> Note: {} probes left out to stay under 60 KB; `--format json` has everything.\n",
+      out += fmt::format("\n> Note: {} probes on which every host agrees left out to stay under 60 KB; `--format "
+                         "json` has everything.\n",
                          f.probes.size() - shown);
     if (fact_deviations(f) > 0) {
       out += "\n<details><summary>Environment differences</summary>\n\n| Host | Field | Value | Majority |\n"
@@ -293,7 +308,7 @@ std::string render_merge_markdown(const fleet& f) {
                                md_text(markup::one_line(fact.majority.empty() ? "-" : fact.majority, 120)));
       out += "\n</details>\n";
     }
-    if (out.size() < markdown_limit_bytes || max_probes == 20) return out;
+    if (out.size() < markdown_limit_bytes || max_probes == 0) return out;
   }
   return {};
 }

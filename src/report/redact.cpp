@@ -155,19 +155,42 @@ void redactor::add_known(kind k, std::string value) {
   } else if (ignorable_name(value)) {
     return;
   }
-  for (const auto& kv : m_known)
-    if (kv.value == value) return;
+  // Walks (and extends) the trie along `v`; returns the node index at its end.
+  const auto node_for = [this](const std::string& v) {
+    std::uint32_t n = 0;
+    for (const char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      auto& next = m_trie[n].next;
+      const auto it = std::lower_bound(next.begin(), next.end(), c,
+                                       [](const auto& edge, unsigned char b) { return edge.first < b; });
+      if (it != next.end() && it->first == c) {
+        n = it->second;
+        continue;
+      }
+      const auto child = static_cast<std::uint32_t>(m_trie.size());
+      next.insert(it, {c, child});  // invalidates `next` only after use
+      m_trie.emplace_back();
+      n = child;
+    }
+    return n;
+  };
+  const auto insert = [&](const std::string& v, kind kv) {
+    const std::uint32_t n = node_for(v);
+    if (m_trie[n].value >= 0) return false;  // known already
+    m_trie[n].value = static_cast<std::int32_t>(m_known.size());
+    m_known.push_back({v, kv});
+    return true;
+  };
+  if (const std::uint32_t n = node_for(value); m_trie[n].value >= 0) return;
   const std::string ph = placeholder(k, value);
-  m_known.push_back({value, k});
+  insert(value, k);
   if (k == kind::host) {
     // node7.cluster.example.com: the short name names the same host, with the same placeholder.
     if (const auto dot = value.find('.'); dot != std::string::npos && dot >= 2) {
       const std::string short_name = value.substr(0, dot);
-      if (m_placeholders.emplace(short_name, ph).second) m_known.push_back({short_name, k});
+      if (m_placeholders.emplace(short_name, ph).second) insert(short_name, k);
     }
   }
-  std::stable_sort(m_known.begin(), m_known.end(),
-                   [](const known_value& a, const known_value& b) { return a.value.size() > b.value.size(); });
 }
 
 const std::string& redactor::placeholder(kind k, const std::string& value) {
@@ -214,16 +237,25 @@ std::size_t redactor::home_path(std::string_view s, std::size_t i, std::string& 
 }
 
 std::size_t redactor::match_known(std::string_view s, std::size_t i, kind& k) const {
-  for (const auto& kv : m_known) {
-    const std::string& v = kv.value;
-    if (s.compare(i, v.size(), v) != 0) continue;
-    const std::size_t end = i + v.size();
+  // One walk down the trie: the longest known value that ends a whole token wins.
+  std::size_t best = 0;
+  std::uint32_t n = 0;
+  for (std::size_t p = i; p < s.size(); ++p) {
+    const auto c = static_cast<unsigned char>(s[p]);
+    const auto& next = m_trie[n].next;
+    const auto it = std::lower_bound(next.begin(), next.end(), c,
+                                     [](const auto& edge, unsigned char b) { return edge.first < b; });
+    if (it == next.end() || it->first != c) break;
+    n = it->second;
+    const std::int32_t v = m_trie[n].value;
+    if (v < 0) continue;
+    const std::size_t end = p + 1;
     // A whole token: a host name must not continue with more name characters.
     if (end < s.size() && (is_alnum(s[end]) || s[end] == '_')) continue;
-    k = kv.k;
-    return v.size();
+    best = end - i;
+    k = m_known[static_cast<std::size_t>(v)].k;
   }
-  return 0;
+  return best;
 }
 
 std::string redactor::redact(std::string_view s) {

@@ -1,10 +1,15 @@
 #include "sm121probe/report/render.hpp"
+#include "sm121probe/report/scan_render.hpp"
+
+#include "markup.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <ostream>
+#include <string_view>
+#include <vector>
 
 namespace sm121probe::report {
 
@@ -24,7 +29,10 @@ const char* colour_of(verdict v) {
 
 std::string gib(std::uint64_t b) { return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1ull << 30)); }
 
-std::string one_line(std::string s, std::size_t max) {
+// Report text for the terminal: one line, control characters made visible
+// (a crafted probe id or host name must not rewrite the terminal).
+std::string one_line(std::string_view raw, std::size_t max = std::string::npos) {
+  std::string s = markup::escape_controls(to_valid_utf8(raw), "\n");
   std::replace(s.begin(), s.end(), '\n', ' ');
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
   return s;
@@ -37,40 +45,44 @@ bool probe_fails(const probe_result& p) { return p.baseline ? !p.baseline->ok : 
 bool run_failed(const run_report& r) { return std::any_of(r.probes.begin(), r.probes.end(), probe_fails); }
 
 void render_text(const run_report& r, std::ostream& os, const text_options& opts) {
-  os << fmt::format("sm121-probe {} ({})\n", r.tool.version, r.created);
+  os << fmt::format("sm121-probe {} ({})\n", one_line(r.tool.version), one_line(r.created));
   if (r.mode == run_mode::device && r.device) {
     const device_info& d = *r.device;
     const auto sms = d.attribute("multiprocessor_count");
-    os << fmt::format("Device {}: {} (compute capability {}.{}, {}{}), target {}\n", d.ordinal, d.name, d.cc_major,
-                      d.cc_minor, sms ? fmt::format("{} SMs, ", *sms) : "", gib(d.total_memory_bytes), r.target);
-    if (!d.memory_note.empty()) os << "Note: " << d.memory_note << '\n';
+    os << fmt::format("Device {}: {} (compute capability {}.{}, {}{}), target {}\n", d.ordinal, one_line(d.name), d.cc_major,
+                      d.cc_minor, sms ? fmt::format("{} SMs, ", *sms) : "", gib(d.total_memory_bytes),
+                      one_line(r.target));
+    if (!d.memory_note.empty()) os << "Note: " << one_line(d.memory_note) << '\n';
   } else {
-    os << fmt::format("OFFLINE report for {}: compile-only evidence, nothing ran on a GPU.\n", r.target);
+    os << fmt::format("OFFLINE report for {}: compile-only evidence, nothing ran on a GPU.\n", one_line(r.target));
   }
   os << fmt::format("Driver: {}", r.driver.available || r.driver.version
-                                      ? fmt::format("CUDA {}{}", r.driver.cuda_version,
+                                      ? fmt::format("CUDA {}{}", one_line(r.driver.cuda_version),
                                                     r.driver.nvidia_version_file.empty()
                                                         ? ""
-                                                        : " (" + r.driver.nvidia_version_file + ")")
+                                                        : " (" + one_line(r.driver.nvidia_version_file) + ")")
                                   : r.driver.cuda_version.empty()
                                       ? std::string("none")
                                       : fmt::format("none; PTX checked against an assumed CUDA {} driver",
-                                                    r.driver.cuda_version));
-  if (!r.driver.error.empty()) os << " - " << r.driver.error;
-  os << fmt::format(" | NVRTC {} | nvJitLink {}\n\n", r.toolkit.nvrtc_version,
-                    r.toolkit.nvjitlink_version.empty() ? "unavailable" : r.toolkit.nvjitlink_version);
+                                                    one_line(r.driver.cuda_version)));
+  if (!r.driver.error.empty()) os << " - " << one_line(r.driver.error);
+  os << fmt::format(" | NVRTC {} | nvJitLink {}\n\n", one_line(r.toolkit.nvrtc_version),
+                    r.toolkit.nvjitlink_version.empty() ? "unavailable" : one_line(r.toolkit.nvjitlink_version));
 
+  std::vector<std::string> ids;
+  for (const auto& p : r.probes) ids.push_back(one_line(p.id));
   std::size_t id_w = 5;
-  for (const auto& p : r.probes) id_w = std::max(id_w, p.id.size());
+  for (const auto& id : ids) id_w = std::max(id_w, id.size());
   os << fmt::format("{:<{}}  {:<8}  {:<9}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", "EXPECTED", "EVIDENCE", "KEY ERROR");
-  for (const auto& p : r.probes) {
+  for (std::size_t i = 0; i < r.probes.size(); ++i) {
+    const probe_result& p = r.probes[i];
     const std::string v = fmt::format("{:<8}", to_string(p.result));
     std::string expected = p.expectation == expectation_kind::verdict   ? std::string(to_string(p.expected))
                            : p.expectation == expectation_kind::unknown ? "unknown"
                                                                         : "-";
     if (probe_fails(p)) expected += " !";
     else if (!p.as_expected) expected += " *";
-    os << fmt::format("{:<{}}  {}{}{}  {:<9}  {:<8}  {}\n", p.id, id_w, opts.color ? colour_of(p.result) : "", v,
+    os << fmt::format("{:<{}}  {}{}{}  {:<9}  {:<8}  {}\n", ids[i], id_w, opts.color ? colour_of(p.result) : "", v,
                       opts.color ? kReset : "", expected, to_string(p.basis), one_line(p.reason, 100));
   }
   bool header = false;
@@ -78,8 +90,8 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
     if (!p.baseline || p.baseline->ok) continue;
     if (!header) os << "\nBroken --expect rules:\n";
     header = true;
-    os << fmt::format("  {}: {}, but rule '{}' allows {}\n", p.id, to_string(p.result), p.baseline->rule,
-                      fmt::join(p.baseline->allowed, ", "));
+    os << fmt::format("  {}: {}, but rule '{}' allows {}\n", one_line(p.id), to_string(p.result),
+                      one_line(p.baseline->rule), one_line(fmt::format("{}", fmt::join(p.baseline->allowed, ", "))));
   }
   const auto failing_run = std::count_if(r.probes.begin(), r.probes.end(), probe_fails);
   os << fmt::format("\n{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(), r.totals.native,

@@ -64,10 +64,13 @@ binscan::scan_report from_json(const json& j) {
   if (!j.is_object()) throw scan_read_error("not a scan report: expected a JSON object");
   const json& sv = rd::field(j, "schema_version", "scan report");
   if (!sv.is_number_integer()) throw scan_read_error("scan report: schema_version must be an integer");
-  if (sv.get<int>() > scan_schema_version)
+  // Compare as the JSON number it is: 2^64-1 is a (much) newer schema, not -1.
+  if (sv.is_number_unsigned() ? sv.get<std::uint64_t>() > std::uint64_t(scan_schema_version)
+                              : sv.get<std::int64_t>() > std::int64_t(scan_schema_version))
     throw scan_read_error(fmt::format("scan report has schema_version {}, newer than this tool understands ({})",
-                                      sv.get<int>(), scan_schema_version));
-  if (sv.get<int>() < 1) throw scan_read_error(fmt::format("scan report has invalid schema_version {}", sv.get<int>()));
+                                      sv.dump(), scan_schema_version));
+  if (!sv.is_number_unsigned() && sv.get<std::int64_t>() < 1)
+    throw scan_read_error(fmt::format("scan report has invalid schema_version {}", sv.dump()));
   binscan::scan_report r;
   const std::string target = rd::string(j, "target", "scan report");
   const auto arch = parse_arch_name(target);

@@ -1,6 +1,10 @@
 #include "sm121probe/report/scan_render.hpp"
 
+#include "markup.hpp"
+
 #include <fmt/format.h>
+
+#include <sstream>
 #include <fmt/ostream.h>
 
 #include <algorithm>
@@ -41,7 +45,9 @@ void print_details(const binscan::file_result& f, std::ostream& out) {
 
 }  // namespace
 
-void render_scan_text(const binscan::scan_report& report, std::ostream& out, const scan_render_options& opts) {
+namespace {
+
+void render_scan_text_raw(const binscan::scan_report& report, std::ostream& out, const scan_render_options& opts) {
   fmt::print(out, "Target {} ({}); driver CUDA {} ({}), accepts PTX ISA {}\n",
              sass_name(report.target.device.base()), escape_for_text(report.target_source),
              to_string(report.target.driver), escape_for_text(report.driver_source),
@@ -96,6 +102,15 @@ void render_scan_text(const binscan::scan_report& report, std::ostream& out, con
     fmt::print(out, "Skipped {} file{} that cannot hold GPU code and {} symlink{} (not followed).\n",
                report.skipped_files, report.skipped_files == 1 ? "" : "s", report.skipped_symlinks,
                report.skipped_symlinks == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void render_scan_text(const binscan::scan_report& report, std::ostream& out, const scan_render_options& opts) {
+  // File names come from the disk: render, then make every control character visible.
+  std::ostringstream raw;
+  render_scan_text_raw(report, raw, opts);
+  out << markup::terminal_text(raw.str());
 }
 
 }  // namespace sm121probe::report

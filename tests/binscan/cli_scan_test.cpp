@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -60,8 +62,17 @@ TEST(ScanCli, UsageErrorsExitTwoWithOneLine) {
       {"scan", "--driver-cuda", "9.2", dir.path},    {"scan", "--format", "yaml", dir.path},
       {"scan", dir / "does-not-exist"},              {"scan"},
       {"scan", "--no-such-flag", dir.path},          {"scan", "-o", dir / "missing-dir/out.json", dir.path},
-      {"scan", "--python=/nonexistent/python-xyz"},   {"scan", "-o", "/dev/null", dir.path},
-      {"scan", "-o", dir.path, dir.path}};
+      {"scan", "--python=/nonexistent/python-xyz"},   {"scan", "-o", dir / "sock", dir.path},
+      {"scan", "-o", dir.path, dir.path},            {"scan", "-o", "", dir.path}};
+  // A socket is neither a file to replace nor a stream to write: refused before the scan.
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string sock_path = dir / "sock";
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::copy(sock_path.begin(), sock_path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
   for (const auto& args : cases) {
     const auto r = run_tool(args);
     EXPECT_EQ(r.exit_code, 2) << args.back() << "\n" << r.out << r.err;
@@ -69,9 +80,10 @@ TEST(ScanCli, UsageErrorsExitTwoWithOneLine) {
     EXPECT_TRUE(r.err.starts_with("sm121-probe: ")) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+  ::close(sock);
   struct stat st {};
-  ASSERT_EQ(::stat("/dev/null", &st), 0);
-  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "-o /dev/null must not replace the device";
+  ASSERT_EQ(::lstat((dir / "sock").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode)) << "-o SOCKET must not replace the socket";
 }
 
 TEST(ScanCli, BadInputsGiveErrorRowsAndTheScanGoesOn) {

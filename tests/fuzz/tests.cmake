@@ -3,6 +3,7 @@
 #   fuzz.seeds    writes the generated seed corpus (seeds.hpp) into the build tree
 #   fuzz.binscan  runs the libFuzzer target for a bounded time on those seeds plus
 #                 the committed ones in fuzz/corpus/
+#   fuzz.reports  runs the report readers and renderers target on fuzz/corpus_reports/
 # The main build uses g++, so the fuzz target is compiled by its own command with
 # clang (libFuzzer + ASan + UBSan). The option without clang is a configure error.
 # (tests/binscan/fuzz_replay_test.cpp replays the committed corpus in every build.)
@@ -54,3 +55,29 @@ add_test(NAME fuzz.binscan
                  -DSEEDS=${SM121PROBE_FUZZ_DIR}/seeds -DCORPUS=${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
                  -DSECONDS=${SM121PROBE_FUZZ_SECONDS} -P ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run_fuzzer.cmake)
 set_tests_properties(fuzz.binscan PROPERTIES FIXTURES_REQUIRED fuzz_seeds LABELS fuzz TIMEOUT 300)
+
+# The report readers (compare/merge/--expect/scan JSON) and every renderer:
+# all of the host-only core library, built with clang like the scanner target.
+file(GLOB _fuzz_report_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/core/*.cpp
+     ${PROJECT_SOURCE_DIR}/src/report/*.cpp ${PROJECT_SOURCE_DIR}/src/binscan/*.cpp)
+file(GLOB _fuzz_report_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/sm121probe/*.hpp
+     ${PROJECT_SOURCE_DIR}/include/sm121probe/*/*.hpp ${PROJECT_SOURCE_DIR}/src/report/*.hpp)
+set(_fuzz_reports_exe ${SM121PROBE_FUZZ_DIR}/fuzz_reports)
+add_custom_command(
+  OUTPUT ${_fuzz_reports_exe}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${SM121PROBE_FUZZ_DIR}
+  COMMAND ${SM121PROBE_FUZZ_CXX} -std=c++20 -O1 -g -fno-omit-frame-pointer
+          -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+          -I${PROJECT_SOURCE_DIR}/include -I${CMAKE_BINARY_DIR}/gen ${ZSTD_CFLAGS} ${LZ4_CFLAGS}
+          ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/target/fuzz_reports.cpp ${_fuzz_report_sources} -o ${_fuzz_reports_exe}
+          -lfmt ${ZSTD_LDFLAGS} ${LZ4_LDFLAGS}
+  DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/target/fuzz_reports.cpp ${_fuzz_report_sources} ${_fuzz_report_headers}
+  COMMENT "Building the report libFuzzer target with ${SM121PROBE_FUZZ_CXX}"
+  VERBATIM)
+add_custom_target(sm121probe_fuzz_reports ALL DEPENDS ${_fuzz_reports_exe})
+add_test(NAME fuzz.reports
+         COMMAND ${CMAKE_COMMAND} -DFUZZER=${_fuzz_reports_exe} -DWORK=${SM121PROBE_FUZZ_DIR}/reports
+                 -DSEEDS=${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_reports
+                 -DCORPUS=${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_reports
+                 -DSECONDS=${SM121PROBE_FUZZ_SECONDS} -P ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/run_fuzzer.cmake)
+set_tests_properties(fuzz.reports PROPERTIES LABELS fuzz TIMEOUT 300)

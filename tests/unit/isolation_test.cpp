@@ -58,9 +58,9 @@ TEST(Isolation, CrashAndHangAreRecordedAndTheRunGoesOn) {
   probe::isolated_executor ex({w.path}, 1500ms);
   probe::run_options opts;
   opts.only = {"mma.*", "cuda.fma"};
-  const auto t0 = std::chrono::steady_clock::now();
+  // No wall-clock bound on the whole battery (NVRTC compile time under load is
+  // not what this tests): the hung stage itself says when its worker was cut off.
   const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 20s) << "the hang must be cut off by the timeout";
   ASSERT_EQ(r.mode, report::run_mode::device);
   EXPECT_EQ(r.device->name, "Scripted GPU");
 
@@ -76,6 +76,8 @@ TEST(Isolation, CrashAndHangAreRecordedAndTheRunGoesOn) {
   ASSERT_NE(hung, nullptr);
   EXPECT_EQ(hung->stage, stage_kind::launch);
   EXPECT_EQ(hung->error, "timeout");
+  EXPECT_GE(hung->ms, 1400.0) << "the worker lived until the 1500 ms timeout";
+  EXPECT_LT(hung->ms, 15000.0) << "and was killed then, not after its 30 s sleep";
 
   const auto* early = find(r, "mma.tf32").attempts.at(0).first_failure();
   ASSERT_NE(early, nullptr);

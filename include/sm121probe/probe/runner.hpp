@@ -25,6 +25,12 @@ struct selection_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The toolchain cannot do what the run needs (an offline run without
+/// nvJitLink): an environment error, exit 3.
+struct toolchain_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 /// Progress and one-line notices for the user (stderr); never the report itself.
 class run_observer {
  public:

@@ -23,7 +23,9 @@
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/report/model.hpp"
 
+#include <cstdint>
 #include <map>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +77,15 @@ class redactor {
     std::string value;
     kind k;
   };
-  std::vector<known_value> m_known;  ///< longest first
+  std::vector<known_value> m_known;  ///< in the order learnt
+  /// A byte trie over m_known: match_known walks it once from a position and
+  /// keeps the longest whole-token match, so redaction costs the same however
+  /// many names are known (no scan of every name at every position).
+  struct trie_node {
+    std::vector<std::pair<unsigned char, std::uint32_t>> next;  ///< sorted by byte
+    std::int32_t value = -1;                                    ///< index into m_known, or -1
+  };
+  std::vector<trie_node> m_trie = std::vector<trie_node>(1);
   std::map<std::string, std::string> m_placeholders;
   std::map<kind, int> m_counts;
 };

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +25,7 @@ struct json_reader {
   static json parse(std::string_view text) {
     try {
       return json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
       std::string msg = e.what();
       // nlohmann messages start with "[json.exception.parse_error.101] "; keep the useful part.
       if (const auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
@@ -54,8 +56,24 @@ struct json_reader {
 
   template <typename T>
   static T number(const json& j, const char* key, std::string_view where) {
-    const json& v = field(j, key, where);
+    return checked<T>(field(j, key, where), key, where);
+  }
+
+  /// `v` as a T: a number, and for an integer type a whole number T can hold
+  /// (never a silent wrap-around such as 2^64-1 read as -1).
+  template <typename T>
+  static T checked(const json& v, const char* key, std::string_view where) {
     if (!v.is_number()) throw Error(fmt::format("{}: field '{}' must be a number", where, key));
+    if constexpr (std::is_integral_v<T>) {
+      const bool fits = v.is_number_unsigned()  ? v.template get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max())
+                        : v.is_number_integer() ? std::is_signed_v<T> ? v.template get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
+                                                                             v.template get<std::int64_t>() <= std::int64_t(std::numeric_limits<T>::max())
+                                                                       : v.template get<std::int64_t>() >= 0
+                                                : false;
+      if (!fits)
+        throw Error(fmt::format("{}: field '{}' must be an integer from {} to {}, not {}", where, key,
+                                std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), v.dump()));
+    }
     return v.template get<T>();
   }
 
@@ -64,8 +82,7 @@ struct json_reader {
   static std::optional<T> opt_number(const json& j, const char* key, std::string_view where) {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
-    if (!it->is_number()) throw Error(fmt::format("{}: field '{}' must be a number", where, key));
-    return it->template get<T>();
+    return checked<T>(*it, key, where);
   }
 
   /// A non-negative integer.
