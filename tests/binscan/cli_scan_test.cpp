@@ -405,7 +405,9 @@ TEST(ScanHostile, DecompressionBombsDoNotAllocateWhatTheyClaim) {
   e.compressed_size_override = static_cast<std::uint32_t>(stream.size());
   e.uncompressed_size_override = claimed;
   for (const char* name : {"bomb1.fatbin", "bomb2.fatbin"}) write(dir / name, b::make_container({e}));
-  const auto [code, rss_kib] = run_tool_measured(dir, {"scan", "--format", "json", "-o", dir / "r.json", dir.path});
+  // --no-trap-check: NVRTC's mappings (about 140 MB) would blur what decompression costs.
+  const auto [code, rss_kib] =
+      run_tool_measured(dir, {"scan", "--no-trap-check", "--format", "json", "-o", dir / "r.json", dir.path});
   EXPECT_EQ(code, 1);  // sm_80 SASS only: failing
   EXPECT_LT(rss_kib, 200 * 1024) << "peak RSS " << rss_kib << " KiB";
   std::ifstream in(dir / "r.json");
