@@ -5,6 +5,7 @@
 #include "sm121probe/binscan/byte_source.hpp"
 #include "sm121probe/binscan/ptx.hpp"
 #include "sm121probe/binscan/trap.hpp"
+#include "sm121probe/binscan/needed.hpp"
 
 #include <fmt/format.h>
 
@@ -189,6 +190,7 @@ class file_scanner {
       classify();
       decide();
       if (m_target.trap && m_result.result == verdict::native) census_trap_only();
+      if (m_target.libraries && m_elf && m_result.result != verdict::no_gpu_code) check_needed_libraries();
     } catch (const parse_error& e) {
       m_result.result = verdict::error;
       m_result.reason = e.what();
@@ -207,6 +209,7 @@ class file_scanner {
     if (has_elf_magic(head)) {
       auto elf = elf_file::try_open(m_src, 0, m_src.size());
       if (elf->machine == em_cuda) return collect_cubin();
+      m_elf = elf;
       m_result.format = file_format::elf;
       layout lay;
       add_elf_sections(lay, *elf, 0, "", elf->type == et_exec || elf->type == et_dyn);
@@ -533,6 +536,30 @@ class file_scanner {
                                   what);
   }
 
+  /// CUDA libraries of DT_NEEDED that the dynamic loader would not find.
+  void check_needed_libraries() {
+    std::optional<dynamic_info> dyn;
+    try {
+      dyn = read_dynamic(m_src, *m_elf);
+    } catch (const parse_error&) {
+      return;  // the verdict does not depend on this check
+    }
+    if (!dyn) return;
+    const std::string file(m_name);
+    for (const auto& soname : dyn->needed) {
+      if (!is_cuda_library(soname) || m_target.libraries->find(soname, file, *dyn)) continue;
+      const auto others = m_target.libraries->other_versions(soname, file, *dyn);
+      finding f{"missing-cuda-library",
+                others.empty() ? fmt::format("needs {}, which the dynamic loader does not find; no version of it is "
+                                             "installed",
+                                             soname)
+                               : fmt::format("needs {}, which the dynamic loader does not find; only {} {} installed",
+                                             soname, fmt::join(others, ", "), others.size() == 1 ? "is" : "are")};
+      m_result.warnings.push_back(f.message);
+      m_result.findings.push_back(std::move(f));
+    }
+  }
+
   /// The SASS image of a native module the driver would load: the same compute
   /// capability if present, else the newest one that runs.
   [[nodiscard]] const fatbin_entry* loaded_image(const fatbin_container& c) const {
@@ -759,6 +786,7 @@ class file_scanner {
   gpu_arch m_device;
   file_result m_result;
   std::optional<bool> m_synthetic_has_code;
+  std::optional<elf_file> m_elf;  ///< the headers of a host ELF file
   std::uint64_t m_unsearched = 0;   ///< bytes of a non-ELF file not searched (past non_elf_search_window)
   std::uint64_t m_uninspected = 0;  ///< compressed images over max_inspected_size assumed to hold code
 };

@@ -4,6 +4,7 @@
 
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/binscan/trap.hpp"
+#include "sm121probe/binscan/needed.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/cuda/detect.hpp"
 #include "sm121probe/report/redact.hpp"
@@ -214,6 +215,9 @@ int run_scan(const scan_options& o, context& ctx) {
   else
     trap = derive_trap_reference(st.device, report.trap_check);
   st.trap = trap ? &*trap : nullptr;
+  auto libraries = binscan::library_search::from_system();
+  for (const auto& d : site_dirs) libraries.add_nvidia_wheels(d);
+  st.libraries = &libraries;
   binscan::path_scanner scanner(st);
   for (const auto& p : o.paths) scanner.add_path(p);
   for (const auto& d : site_dirs) scanner.add_site_packages(d);

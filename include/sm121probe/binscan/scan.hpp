@@ -31,6 +31,7 @@ inline constexpr std::uint64_t max_inspected_size = std::uint64_t{16} << 20;
 inline constexpr std::uint64_t max_counted_stub_size = std::uint64_t{64} << 10;
 
 struct trap_reference;
+struct library_search;
 
 /// What the scanner asks about: a device and a driver.
 struct scan_target {
@@ -39,11 +40,14 @@ struct scan_target {
   /// When set (derived at run time for this device, see trap.hpp), the loadable
   /// images of native files are checked for trap-only kernels.
   const trap_reference* trap = nullptr;
+  /// When set (needed.hpp), ELF files with GPU code are checked for CUDA
+  /// libraries they need that the dynamic loader would not find.
+  const library_search* libraries = nullptr;
 };
 
 /// A warning with a stable machine-readable kind (the message is for people).
 struct finding {
-  std::string kind;     ///< "trap-only-kernels", ...
+  std::string kind;     ///< "trap-only-kernels", "missing-cuda-library"
   std::string message;  ///< one line, also listed in file_result::warnings
   friend bool operator==(const finding&, const finding&) = default;
 };
