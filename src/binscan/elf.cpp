@@ -143,10 +143,12 @@ std::vector<std::uint32_t> read_sections(const byte_source& src, std::uint64_t b
       sec.flags = sh.read<std::uint64_t>(s + 8);
       sec.offset = sh.read<std::uint64_t>(s + 24);
       sec.size = sh.read<std::uint64_t>(s + 32);
+      sec.link = sh.read<std::uint32_t>(s + 40);
     } else {
       sec.flags = sh.read<std::uint32_t>(s + 8);
       sec.offset = sh.read<std::uint32_t>(s + 16);
       sec.size = sh.read<std::uint32_t>(s + 20);
+      sec.link = sh.read<std::uint32_t>(s + 24);
     }
     if (sec.type == sht_nobits || i == 0) sec.size = 0;  // occupies no file bytes
     if (!range_fits(sec.offset, sec.size, size))

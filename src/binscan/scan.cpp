@@ -4,6 +4,8 @@
 #include "sm121probe/binscan/elf.hpp"
 #include "sm121probe/binscan/byte_source.hpp"
 #include "sm121probe/binscan/ptx.hpp"
+#include "sm121probe/binscan/trap.hpp"
+#include "sm121probe/binscan/needed.hpp"
 
 #include <fmt/format.h>
 
@@ -187,6 +189,8 @@ class file_scanner {
       detect_and_collect();
       classify();
       decide();
+      if (m_target.trap && m_result.result == verdict::native) census_trap_only();
+      if (m_target.libraries && m_elf && m_result.result != verdict::no_gpu_code) check_needed_libraries();
     } catch (const parse_error& e) {
       m_result.result = verdict::error;
       m_result.reason = e.what();
@@ -205,6 +209,7 @@ class file_scanner {
     if (has_elf_magic(head)) {
       auto elf = elf_file::try_open(m_src, 0, m_src.size());
       if (elf->machine == em_cuda) return collect_cubin();
+      m_elf = elf;
       m_result.format = file_format::elf;
       layout lay;
       add_elf_sections(lay, *elf, 0, "", elf->type == et_exec || elf->type == et_dyn);
@@ -534,6 +539,79 @@ class file_scanner {
                                   what);
   }
 
+  /// CUDA libraries of DT_NEEDED that the dynamic loader would not find.
+  void check_needed_libraries() {
+    std::optional<dynamic_info> dyn;
+    try {
+      dyn = read_dynamic(m_src, *m_elf);
+    } catch (const parse_error&) {
+      return;  // the verdict does not depend on this check
+    }
+    if (!dyn) return;
+    const std::string file(m_name);
+    for (const auto& soname : dyn->needed) {
+      if (!is_cuda_library(soname) || m_target.libraries->find(soname, file, *dyn)) continue;
+      const auto others = m_target.libraries->other_versions(soname, file, *dyn);
+      finding f{"missing-cuda-library",
+                others.empty() ? fmt::format("needs {}, which the dynamic loader does not find; no version of it is "
+                                             "installed",
+                                             soname)
+                               : fmt::format("needs {}, which the dynamic loader does not find; only {} {} installed",
+                                             soname, fmt::join(others, ", "), others.size() == 1 ? "is" : "are")};
+      m_result.warnings.push_back(f.message);
+      m_result.findings.push_back(std::move(f));
+    }
+  }
+
+  /// The SASS image of a native module the driver would load: the same compute
+  /// capability if present, else the newest one that runs.
+  [[nodiscard]] const fatbin_entry* loaded_image(const fatbin_container& c) const {
+    const fatbin_entry* best = nullptr;
+    const auto rank = [this](const fatbin_entry& e) { return std::make_pair(e.arch->same_cc(m_device), *e.arch); };
+    for (const auto& e : c.entries)
+      if (sass_ok(e) && (!best || rank(*best) < rank(e))) best = &e;
+    return best;
+  }
+
+  /// Counts the trap-only kernels of the images the native modules would load.
+  void census_trap_only() {
+    kernel_census census;
+    for (const auto& rec : m_result.containers) {
+      if (rec.cls != module_class::native) continue;
+      const fatbin_entry* e = loaded_image(rec.container);
+      if (!e) continue;
+      try {
+        trap_census c;
+        if (m_synthetic_has_code) {
+          c = count_trap_only(m_src, 0, m_src.size(), *m_target.trap);  // a bare cubin
+        } else if (e->comp == compression::none) {
+          c = count_trap_only(m_src, e->payload_offset(), e->payload_size, *m_target.trap);
+        } else if (e->uncompressed_size <= max_inspected_size) {
+          const auto payload = entry_payload(m_src, *e);
+          c = count_trap_only(memory_source(payload), 0, payload.size(), *m_target.trap);
+        } else {
+          ++census.images_skipped;
+          continue;
+        }
+        census.kernels += c.kernels;
+        census.trap_only += c.trap_only;
+        for (auto& n : c.examples)
+          if (census.examples.size() < 3) census.examples.push_back(std::move(n));
+      } catch (const parse_error&) {
+        ++census.images_skipped;  // the verdict does not depend on this check
+      }
+    }
+    if (census.trap_only > 0) {
+      finding f{"trap-only-kernels",
+                fmt::format("{} of {} kernels in the images that load on {} only trap there (e.g. {}); they load "
+                            "but cannot run",
+                            census.trap_only, census.kernels, cc_string(m_device), fmt::join(census.examples, ", "))};
+      m_result.warnings.push_back(f.message);
+      m_result.findings.push_back(std::move(f));
+    }
+    m_result.kernels = std::move(census);
+  }
+
   static void mark_stub(container_record& rec) {
     rec.cls = module_class::empty;
     rec.stub = true;
@@ -711,6 +789,7 @@ class file_scanner {
   gpu_arch m_device;
   file_result m_result;
   std::optional<bool> m_synthetic_has_code;
+  std::optional<elf_file> m_elf;  ///< the headers of a host ELF file
   std::uint64_t m_unsearched = 0;   ///< bytes of a non-ELF file not searched (past non_elf_search_window)
   std::uint64_t m_uninspected = 0;  ///< compressed images over max_inspected_size assumed to hold code
 };

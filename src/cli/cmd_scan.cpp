@@ -3,6 +3,9 @@
 #include "output.hpp"
 
 #include "sm121probe/binscan/scan_report.hpp"
+#include "sm121probe/binscan/trap.hpp"
+#include "sm121probe/binscan/needed.hpp"
+#include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/cuda/detect.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/report/redact.hpp"
@@ -36,6 +39,7 @@ struct scan_options {
   std::vector<std::string> paths;
   bool details = false;
   bool all = false;
+  bool no_trap_check = false;
   CLI::Option* python = nullptr;
   std::string python_exe;
 };
@@ -131,6 +135,32 @@ binscan::scan_target resolve_target(std::optional<gpu_arch> target, std::optiona
   return {*target, *driver};
 }
 
+/// The trap and return instructions of the target, from two reference kernels
+/// compiled with NVRTC now (binscan/trap.hpp); nullopt with `note` saying why not.
+std::optional<binscan::trap_reference> derive_trap_reference(const gpu_arch& target, std::string& note) {
+  const auto loaded = nvrtc::load_toolchain();
+  if (!loaded.tools) {
+    note = "not done: NVRTC is not available (" + loaded.error + ")";
+    return std::nullopt;
+  }
+  const std::string arch = sass_name(target);
+  const auto compile = [&](std::string_view name, std::string_view source) {
+    return loaded.tools->compile({std::string(name), source, arch, {}, {}});
+  };
+  const auto trap = compile("sm121probe_trap.cu", "extern \"C\" __global__ void sm121probe_trap() { __trap(); }\n");
+  const auto empty = compile("sm121probe_empty.cu", "extern \"C\" __global__ void sm121probe_empty() {}\n");
+  if (!trap.ok || !empty.ok) {
+    note = fmt::format("not done: NVRTC {} cannot compile for {}", loaded.tools->nvrtc_version(), arch);
+    return std::nullopt;
+  }
+  auto ref = binscan::derive_trap_reference(trap.image, empty.image, arch);
+  note = ref ? fmt::format("trap and return instructions derived with NVRTC {} for {}", loaded.tools->nvrtc_version(),
+                           arch)
+             : fmt::format("not done: reference kernels from NVRTC {} for {} differ unexpectedly",
+                           loaded.tools->nvrtc_version(), arch);
+  return ref;
+}
+
 /// Renders the report in the chosen format (and --json), redacted as output.hpp decides.
 void emit_report(const scan_options& o, output_format format, const binscan::scan_report& report, context& ctx) {
   const report::scan_render_options ropts{o.details, o.all};
@@ -182,7 +212,17 @@ int run_scan(const scan_options& o, context& ctx) {
   check_output_paths(o);
   const std::vector<std::string> site_dirs = python ? site_packages(o, ctx) : std::vector<std::string>{};
 
-  binscan::path_scanner scanner(resolve_target(target, driver, report, ctx));
+  binscan::scan_target st = resolve_target(target, driver, report, ctx);
+  std::optional<binscan::trap_reference> trap;
+  if (o.no_trap_check)
+    report.trap_check = "not done: --no-trap-check";
+  else
+    trap = derive_trap_reference(st.device, report.trap_check);
+  st.trap = trap ? &*trap : nullptr;
+  auto libraries = binscan::library_search::from_system();
+  for (const auto& d : site_dirs) libraries.add_nvidia_wheels(d);
+  st.libraries = &libraries;
+  binscan::path_scanner scanner(st);
   for (const auto& p : o.paths) scanner.add_path(p);
   for (const auto& d : site_dirs) scanner.add_site_packages(d);
   report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
@@ -231,6 +271,9 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->add_flag("--no-redact", opts->no_redact, "Keep those values in markdown output")->excludes(redact);
   sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
   sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
+  sub->add_flag("--no-trap-check", opts->no_trap_check,
+                "Do not look for trap-only kernels in native files (saves decompressing their loadable images and "
+                "compiling two reference kernels with NVRTC)");
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
       "usable), no-gpu-code, error (unreadable or corrupt).\n"

@@ -102,6 +102,20 @@ json file_json(const binscan::file_result& f, const scan_render_options& opts) {
   json warnings = json::array();
   for (const auto& w : f.warnings) warnings.push_back(to_valid_utf8(w));
   j["warnings"] = std::move(warnings);
+  if (!f.findings.empty()) {
+    json findings = json::array();
+    for (const auto& fd : f.findings)
+      findings.push_back(json{{"kind", fd.kind}, {"message", to_valid_utf8(fd.message)}});
+    j["findings"] = std::move(findings);
+  }
+  if (f.kernels) {
+    json examples = json::array();
+    for (const auto& n : f.kernels->examples) examples.push_back(to_valid_utf8(n));
+    j["kernels"] = json{{"checked", f.kernels->kernels},
+                        {"trap_only", f.kernels->trap_only},
+                        {"images_skipped", f.kernels->images_skipped},
+                        {"trap_only_examples", std::move(examples)}};
+  }
   if (opts.details) {
     json containers = json::array();
     for (const auto& c : f.containers) containers.push_back(container_json(c));
@@ -192,6 +206,7 @@ json scan_to_json(const binscan::scan_report& report, const scan_render_options&
   j["max_ptx_isa"] = limit ? json(to_string(limit->isa)) : json(nullptr);
   j["max_ptx_isa_assumed"] = limit && !limit->exact;
   j["grouping"] = binscan::to_string(report.group_by);
+  if (!report.trap_check.empty()) j["trap_check"] = to_valid_utf8(report.trap_check);
   json roots = json::array();
   for (const auto& r : report.roots) roots.push_back(to_valid_utf8(r));
   j["roots"] = std::move(roots);

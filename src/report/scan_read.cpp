@@ -86,6 +86,10 @@ binscan::scan_report from_json(const json& j) {
   r.group_by = get_enum(j, "grouping", "scan report",
                         std::array{binscan::grouping::directory, binscan::grouping::python_package});
   r.roots = rd::strings(j, "roots", "scan report");
+  if (const auto tc = j.find("trap_check"); tc != j.end()) {
+    if (!tc->is_string()) throw scan_read_error("scan report: field 'trap_check' must be a string");
+    r.trap_check = tc->get<std::string>();
+  }
   const json& files = rd::field(j, "files", "scan report");
   if (!files.is_array()) throw scan_read_error("scan report: field 'files' must be an array");
   for (const auto& fj : files) {
@@ -113,6 +117,18 @@ binscan::scan_report from_json(const json& j) {
     f.lto_ir = rd::strings(fj, "lto_ir", w);
     f.counts = counts_from(rd::field(fj, "modules", w), "modules");
     f.warnings = rd::strings(fj, "warnings", w);
+    if (const auto fd = fj.find("findings"); fd != fj.end()) {
+      if (!fd->is_array()) throw scan_read_error("file: field 'findings' must be an array");
+      for (const auto& x : *fd) f.findings.push_back({rd::string(x, "kind", "finding"), rd::string(x, "message", "finding")});
+    }
+    if (const auto k = fj.find("kernels"); k != fj.end()) {
+      binscan::kernel_census c;
+      c.kernels = rd::count(*k, "checked", "kernels");
+      c.trap_only = rd::count(*k, "trap_only", "kernels");
+      c.images_skipped = rd::count(*k, "images_skipped", "kernels");
+      c.examples = rd::strings(*k, "trap_only_examples", "kernels");
+      f.kernels = std::move(c);
+    }
     f.named = std::find(r.roots.begin(), r.roots.end(), f.path) != r.roots.end();
     r.files.push_back(std::move(f));
   }

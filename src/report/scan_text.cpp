@@ -52,6 +52,7 @@ void render_scan_text_raw(const binscan::scan_report& report, std::ostream& out,
              sass_name(report.target.device.base()), escape_for_text(report.target_source),
              to_string(report.target.driver), escape_for_text(report.driver_source),
              describe_ptx_limit(report.target.driver));
+  if (!report.trap_check.empty()) fmt::print(out, "Trap-only kernels: {}\n", escape_for_text(report.trap_check));
   fmt::print(out, "\n");
 
   std::uint64_t hidden = 0;

@@ -159,6 +159,7 @@ struct section_spec {
   std::uint64_t flags = 2;  // SHF_ALLOC
   bytes data;
   std::uint64_t align = 8;
+  std::uint32_t link = 0;  // sh_link (section index; sections of the spec start at 1)
 };
 
 struct elf_spec {
@@ -218,6 +219,7 @@ inline bytes make_elf(const elf_spec& s) {
       put<std::uint64_t>(f, h + 24, offsets[i]);
       put<std::uint64_t>(f, h + 32, s.sections[i].data.size());
       put<std::uint64_t>(f, h + 48, s.sections[i].align);
+      put<std::uint32_t>(f, h + 40, s.sections[i].link);
     }
     const std::size_t h = shoff + (count - 1) * 64;
     put<std::uint32_t>(f, h + 0, shstr_name);
@@ -245,6 +247,36 @@ inline bytes host_with_fatbin(const bytes& containers, std::string section = ".n
   s.type = type;
   s.sections.push_back({".text", 1, 6, bytes(64, std::byte{0x90}), 16});
   s.sections.push_back({section, 1, 2, containers, 8});
+  return make_elf(s);
+}
+
+/// A host shared object with GPU code in `.nv_fatbin` that needs these libraries
+/// (DT_NEEDED), with an optional DT_RUNPATH.
+inline bytes host_needing(const bytes& containers, const std::vector<std::string>& needed,
+                          const std::string& runpath = {}) {
+  bytes dynstr(1, std::byte{0});
+  bytes dynamic;
+  const auto add_string = [&](const std::string& text) {
+    const auto at = static_cast<std::uint64_t>(dynstr.size());
+    append(dynstr, text);
+    dynstr.push_back(std::byte{0});
+    return at;
+  };
+  for (const auto& n : needed) {
+    append<std::uint64_t>(dynamic, 1);  // DT_NEEDED
+    append<std::uint64_t>(dynamic, add_string(n));
+  }
+  if (!runpath.empty()) {
+    append<std::uint64_t>(dynamic, 29);  // DT_RUNPATH
+    append<std::uint64_t>(dynamic, add_string(runpath));
+  }
+  append<std::uint64_t>(dynamic, 0);  // DT_NULL
+  append<std::uint64_t>(dynamic, 0);
+  elf_spec s;
+  s.sections.push_back({".text", 1, 6, bytes(64, std::byte{0x90}), 16});
+  s.sections.push_back({".nv_fatbin", 1, 2, containers, 8});
+  s.sections.push_back({".dynstr", 3, 2, dynstr, 1});
+  s.sections.push_back({".dynamic", 6, 3, dynamic, 8, 3});  // link: .dynstr is section 3
   return make_elf(s);
 }
 

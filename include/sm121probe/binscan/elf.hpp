@@ -31,6 +31,7 @@ struct elf_section {
   std::uint64_t flags = 0;
   std::uint64_t offset = 0;  ///< file offset (relative to the parsed buffer)
   std::uint64_t size = 0;    ///< bytes in the file (0 for SHT_NOBITS)
+  std::uint32_t link = 0;    ///< sh_link (e.g. the string table of .dynamic)
 
   [[nodiscard]] bool executable() const { return (flags & shf_execinstr) != 0; }
 };

@@ -30,10 +30,34 @@ inline constexpr std::uint64_t max_inspected_size = std::uint64_t{16} << 20;
 /// (kernel-less stubs are a few KiB; larger images are taken to hold code).
 inline constexpr std::uint64_t max_counted_stub_size = std::uint64_t{64} << 10;
 
+struct trap_reference;
+struct library_search;
+
 /// What the scanner asks about: a device and a driver.
 struct scan_target {
   gpu_arch device{12, 1};      ///< compute capability of the device (variant ignored)
   cuda_version driver{13, 0};  ///< CUDA release the driver supports (decides the PTX ISA limit)
+  /// When set (derived at run time for this device, see trap.hpp), the loadable
+  /// images of native files are checked for trap-only kernels.
+  const trap_reference* trap = nullptr;
+  /// When set (needed.hpp), ELF files with GPU code are checked for CUDA
+  /// libraries they need that the dynamic loader would not find.
+  const library_search* libraries = nullptr;
+};
+
+/// A warning with a stable machine-readable kind (the message is for people).
+struct finding {
+  std::string kind;     ///< "trap-only-kernels", "missing-cuda-library"
+  std::string message;  ///< one line, also listed in file_result::warnings
+  friend bool operator==(const finding&, const finding&) = default;
+};
+
+/// Trap-only kernels of the images a native file's modules would load.
+struct kernel_census {
+  std::uint64_t kernels = 0;    ///< kernels in the images looked at
+  std::uint64_t trap_only = 0;  ///< of them, kernels that only trap on the device
+  std::uint64_t images_skipped = 0;  ///< images not looked at (over the decompression cap, unreadable)
+  std::vector<std::string> examples;  ///< a few trap-only kernel names
 };
 
 /// The file-level answer.
@@ -96,6 +120,8 @@ struct file_result {
   verdict result = verdict::no_gpu_code;
   std::string reason;        ///< one line, always set
   std::vector<std::string> warnings;
+  std::vector<finding> findings;          ///< warnings with a stable kind
+  std::optional<kernel_census> kernels;   ///< trap-only check of a native file (scan_target::trap set)
   std::vector<container_record> containers;
   module_counts counts;
   std::vector<std::string> sass;    ///< distinct SASS images of loadable modules (sm_120a ...), sorted

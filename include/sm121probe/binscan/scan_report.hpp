@@ -25,6 +25,7 @@ struct scan_report {
   std::vector<file_result> files;        ///< in listing order (see sort_for_listing)
   std::uint64_t skipped_files = 0;       ///< files in directories judged not to hold GPU code
   std::uint64_t skipped_symlinks = 0;    ///< symlinks inside walked directories (not followed)
+  std::string trap_check;  ///< how trap-only kernels were looked for ("" = not reported)
 };
 
 /// Counts per verdict for one group (directory or Python package) or the whole run.

@@ -174,6 +174,33 @@ TEST(NvccScan, OlderDriverRejectsNewPtx) {
       << r.out;
 }
 
+// Issue 12: a kernel that traps unless __CUDA_ARCH__ == 1200, built for sm_121
+// too, is counted as trap-only there (references compiled with NVRTC at run time).
+TEST(NvccScan, TrapOnlyKernelIsReportedOnSm121Only) {
+  require_fixtures();
+  int rc = -1;
+  const auto doc = scan_json({"--target", "sm_121", fixture_dir + "/libtrap120.so"}, rc);
+  EXPECT_EQ(rc, 0) << "a warning, not a failure";
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  EXPECT_TRUE(doc.at("trap_check").get<std::string>().starts_with("trap and return instructions derived with NVRTC"))
+      << doc.at("trap_check");
+  const auto& file = doc.at("files").at(0);
+  EXPECT_EQ(file.at("verdict"), "native");
+  ASSERT_TRUE(file.contains("kernels")) << file.dump();
+  EXPECT_EQ(file.at("kernels").at("checked"), 1);
+  EXPECT_EQ(file.at("kernels").at("trap_only"), 1);
+  ASSERT_EQ(file.at("findings").size(), 1u);
+  EXPECT_EQ(file.at("findings")[0].at("kind"), "trap-only-kernels");
+  EXPECT_NE(file.at("findings")[0].at("message").get<std::string>().find("only_sm120"), std::string::npos);
+  const auto on120 = scan_json({"--target", "sm_120", fixture_dir + "/libtrap120.so"}, rc);
+  EXPECT_EQ(on120.at("files").at(0).at("kernels").at("trap_only"), 0);
+  EXPECT_FALSE(on120.at("files").at(0).contains("findings"));
+  // Other fixtures built for sm_121 have no trap-only kernels.
+  const auto mixed = scan_json({"--target", "sm_121", fixture_dir + "/exe_mixed"}, rc);
+  EXPECT_EQ(mixed.at("files").at(0).at("kernels").at("trap_only"), 0);
+  EXPECT_GE(mixed.at("files").at(0).at("kernels").at("checked").get<int>(), 1);
+}
+
 TEST(NvccScan, WholeDirectory) {
   require_fixtures();
   int rc = -1;

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, const char*> sources = {{"k.cu", sm121probe::testing::nvcc::kernel_source},
                                                       {"k2.cu", sm121probe::testing::nvcc::kernel2_source},
                                                       {"h.cu", sm121probe::testing::nvcc::host_only_source},
+                                                      {"trap.cu", sm121probe::testing::nvcc::trap_source},
                                                       {"main.cu", sm121probe::testing::nvcc::main_source}};
   for (const auto& [name, text] : sources) std::ofstream(out / "src" / name) << text;
 

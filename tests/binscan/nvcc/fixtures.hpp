@@ -24,6 +24,20 @@ void launch_add_one(int* p) { add_one<<<1, 32>>>(p); }
 inline constexpr const char* host_only_source = R"(
 int host_only_twice(int x) { return 2 * x; }
 )";
+/// Runs only on sm_120; everywhere else it prints and traps (the pattern behind
+/// "This kernel only supports sm120" on GB10).
+inline constexpr const char* trap_source = R"(
+#include <cstdio>
+__global__ void only_sm120(float* p) {
+#if __CUDA_ARCH__ == 1200
+  p[threadIdx.x] *= 2.0f;
+#else
+  printf("This kernel only supports sm120\n");
+  __trap();
+#endif
+}
+void launch_only_sm120(float* p) { only_sm120<<<1, 32>>>(p); }
+)";
 inline constexpr const char* main_source = R"(
 void launch_scale(float* p);
 int main() { launch_scale(nullptr); return 0; }
@@ -103,6 +117,12 @@ inline const std::vector<fixture>& fixtures() {
       // A PTX file.
       {"k_121a.ptx", {"-ptx", "-gencode", "arch=compute_121a,code=compute_121a"}, {"k.cu"}, "ptx",
        {}, {"compute_121a"}, {}, "none", "", "", 1, 0, "fallback", "failing", "failing"},
+      // Built for sm_121 too, but its kernel traps there: native (it loads), with a trap-only warning on sm_121.
+      {"libtrap120.so",
+       {"-shared", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_120,code=sm_120", "-gencode",
+        "arch=compute_121,code=sm_121"},
+       {"trap.cu"}, "elf", {"sm_120", "sm_121"}, {}, {}, "", "none", ".nv_fatbin", 2, 0, "native", "native",
+       "failing"},
       // A host-only library: kernel-less stubs only.
       {"libhostonly.so", {"-shared", "-Xcompiler", "-fPIC"}, {"h.cu"}, "elf",
        {"sm_75"}, {"compute_75"}, {}, "zstd", "none", ".nv_fatbin", 2, 0, "no-gpu-code", "no-gpu-code",
