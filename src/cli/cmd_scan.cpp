@@ -1,5 +1,6 @@
 // `sm121-probe scan`: which GPU code files carry and whether it runs on a target.
 #include "commands.hpp"
+#include "doctor_section.hpp"
 #include "output.hpp"
 
 #include "sm121probe/binscan/scan_report.hpp"
@@ -31,6 +32,7 @@ struct scan_options {
   std::vector<std::string> paths;
   bool details = false;
   bool all = false;
+  bool doctor = false;  ///< --doctor: the doctor's findings after the markdown report
   CLI::Option* python = nullptr;
   std::string python_exe;
 };
@@ -61,6 +63,8 @@ int run_scan(const scan_options& o, context& ctx) {
   if (o.output == "-" && o.json_path == "-")
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
   const bool python = o.python && o.python->count() > 0;
+  if (o.doctor && format != output_format::markdown)
+    throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
   for (const auto& p : o.paths) {
     struct stat st {};
@@ -151,7 +155,18 @@ int run_scan(const scan_options& o, context& ctx) {
     report::render_scan_text(r, s, ropts);
     return s.str();
   };
-  emit(ctx, o.output, render(format));
+  std::string main_text = render(format);
+  if (o.doctor) {
+    doctor_inputs din;
+    din.target = *target;
+    din.driver = *driver;
+    din.python_given = python;
+    din.python_exe = o.python_exe;
+    const bool redact = redacts(format, privacy);
+    if (redact) (void)view(true);  // the scan's values get the first placeholders
+    main_text += doctor_markdown_section(din, ctx, redact ? &rd : nullptr);
+  }
+  emit(ctx, o.output, main_text);
   if (!o.json_path.empty()) emit(ctx, o.json_path, render(output_format::json));
   return binscan::scan_exit_code(report);
 }
@@ -189,6 +204,9 @@ command add_scan_command(CLI::App& root, context& ctx) {
                                "placeholders in every output (markdown does this by default)");
   sub->add_flag("--no-redact", opts->no_redact, "Keep those values in markdown output")->excludes(redact);
   sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
+  sub->add_flag("--doctor", opts->doctor,
+                "Markdown: append the findings of `sm121-probe doctor` (compilers, JITs, frameworks, environment) "
+                "for the same target and Python environment");
   sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
