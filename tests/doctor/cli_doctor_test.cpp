@@ -153,3 +153,53 @@ TEST(DoctorRender, TextAndMarkdownCarryIdSeverityAndFix) {
 
 }  // namespace
 }  // namespace sm121probe::testing
+
+namespace sm121probe::testing {
+namespace {
+
+TEST(DoctorInReports, ScanMarkdownWithDoctorHoldsBothAndIsRedacted) {
+  fake_env e;
+  const std::string home_site = e.dir / "home/zoltan-planted/venv/site-packages";
+  std::filesystem::create_directories(home_site);
+  write_bytes(home_site + "/torch/lib/libtorch_cuda.so",
+              blob::host_with_fatbin(blob::make_container({blob::sass(120)})));
+  write_text(home_site + "/torch/version.py", "__version__ = '2.9.0'\ncuda = '13.0'\n");
+  write_text(e.python, "#!/bin/sh\necho executable=/home/zoltan-planted/venv/bin/python\necho site=" + home_site + "\n",
+             true);
+  const auto res = run_tool({"scan", "--python=" + e.python, "--target", "sm_121", "--driver-cuda", "13.0", "--format",
+                             "markdown", "--doctor"},
+                            {"HOME=" + e.home, "CUDA_FORCE_PTX_JIT=1"});
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  const auto scan_at = res.out.find("### sm121-probe scan");
+  const auto doctor_at = res.out.find("### sm121-probe doctor: sm_121");
+  ASSERT_NE(scan_at, std::string::npos) << res.out;
+  ASSERT_NE(doctor_at, std::string::npos) << res.out;
+  EXPECT_LT(scan_at, doctor_at);
+  EXPECT_NE(res.out.find("`env.cuda-force-ptx-jit`", doctor_at), std::string::npos) << res.out;
+  // The doctor audited the same interpreter: torch's false-alarm note is there.
+  EXPECT_NE(res.out.find("`torch.capability-warning-false-alarm`", doctor_at), std::string::npos) << res.out;
+  EXPECT_EQ(res.out.find("zoltan-planted"), std::string::npos) << res.out;
+
+  const auto bad = run_tool({"scan", "--python=" + e.python, "--format", "json", "--doctor"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--doctor"), std::string::npos) << bad.err;
+}
+
+TEST(DoctorInReports, RunMarkdownWithDoctor) {
+  temp_dir dir;
+  const auto res = run_tool({"run", "--target", "sm_121", "--only", "cuda.fma", "--format", "markdown", "--doctor",
+                             "-o", "-", "-q"},
+                            {"CUDA_FORCE_PTX_JIT=1", "CUDA_VISIBLE_DEVICES=-1", "HOME=" + dir.path});
+  // The run's exit code is the run's own: the doctor's findings do not change it.
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  const auto doctor_at = res.out.find("### sm121-probe doctor: sm_121");
+  ASSERT_NE(doctor_at, std::string::npos) << res.out;
+  EXPECT_NE(res.out.find("cuda.fma"), std::string::npos);
+  EXPECT_NE(res.out.find("`env.cuda-force-ptx-jit`", doctor_at), std::string::npos) << res.out;
+  EXPECT_NE(res.out.find("`env.cuda-visible-devices-hides-all`", doctor_at), std::string::npos) << res.out;
+  const auto bad = run_tool({"run", "--target", "sm_121", "--only", "cuda.fma", "--format", "json", "--doctor"});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace sm121probe::testing
