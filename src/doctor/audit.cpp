@@ -4,6 +4,7 @@
 
 #include "../probe/subprocess.hpp"
 #include "sm121probe/binscan/scan.hpp"
+#include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/version.hpp"
 
 #include <fmt/format.h>
@@ -222,17 +223,17 @@ void audit_frameworks(const audit_options& o, const python_info& py, const std::
   };
   // triton: version from its dist-info (importing it is what --import is for).
   if (const auto* t = dist_version({"triton", "pytorch-triton"}))
-    r.packages.push_back({t->name, t->version, t->dist_info, "", ""});
+    r.packages.push_back({t->name, t->version, t->dist_info, "", "", 0});
   // NVIDIA wheels (nvrtc, nvjitlink, nvcc, runtime, ...): name and version.
   for (const auto& d : dists)
-    if (normalize_name(d.name).rfind("nvidia-", 0) == 0) r.packages.push_back({d.name, d.version, d.dist_info, "", ""});
+    if (normalize_name(d.name).rfind("nvidia-", 0) == 0) r.packages.push_back({d.name, d.version, d.dist_info, "", "", 0});
 
   for (const auto& site : py.site_packages) {
     const fs::path torch = fs::path(site) / "torch";
     std::error_code ec;
     if (!fs::is_regular_file(torch / "version.py", ec)) continue;
     const std::string text = read_head(torch / "version.py");
-    package_record p{"torch", py_assignment(text, "__version__"), torch.string(), py_assignment(text, "cuda"), ""};
+    package_record p{"torch", py_assignment(text, "__version__"), torch.string(), py_assignment(text, "cuda"), "", 0};
     // torch's CUDA code: libtorch_cuda.so carries the kernels (scan's rules decide if they run).
     const fs::path lib = torch / "lib" / "libtorch_cuda.so";
     if (p.cuda.empty()) {
@@ -241,13 +242,26 @@ void audit_frameworks(const audit_options& o, const python_info& py, const std::
       p.note = "libtorch_cuda.so not found";
     } else {
       const binscan::scan_target st{o.target.base(), o.driver.value_or(cuda_version{13, 0})};
-      const auto f = binscan::scan_file(lib.string(), st);
+      // Every CUDA library of torch (scan's rules), for the count of PTX-only modules;
+      // libtorch_cuda.so decides the verdict.
+      binscan::path_scanner scanner(st);
+      scanner.add_path((torch / "lib").string());
+      binscan::scan_report libs;
+      scanner.finish(libs);
+      std::optional<binscan::file_result> found;
+      for (const auto& x : libs.files) {
+        p.jit_modules += x.counts.jit;
+        std::error_code eq;
+        if (!found && fs::equivalent(x.path, lib, eq)) found = x;
+      }
+      const binscan::file_result f = found ? *found : binscan::scan_file(lib.string(), st);
       std::string images;
       for (const auto& s : f.sass) images += (images.empty() ? "" : " ") + s;
       for (const auto& x : f.ptx) images += fmt::format("{}{} (PTX {})", images.empty() ? "" : " ", x.arch, x.isa);
-      p.note = fmt::format("libtorch_cuda.so: {} for {} ({}); {} native, {} PTX-JIT-only, {} unusable modules",
+      p.note = fmt::format("libtorch_cuda.so: {} for {} ({}); {} native, {} PTX-JIT-only, {} unusable modules; "
+                           "{} PTX-JIT-only modules in torch/lib",
                            binscan::to_string(f.result), r.target, f.reason, f.counts.native, f.counts.jit,
-                           f.counts.other);
+                           f.counts.other, p.jit_modules);
       const std::string observed = fmt::format("{}: {}\nimages: {}\nmodules: {} native, {} JIT only, {} unusable",
                                                lib.string(), f.reason, images.empty() ? "-" : images, f.counts.native,
                                                f.counts.jit, f.counts.other);

@@ -245,12 +245,28 @@ void add_device_findings(const device_record& d, doctor_report& r) {
         "On unified memory cuMemGetInfo does not count reclaimable page cache, so start-up checks that compare it "
         "with a memory fraction (vLLM's gpu_memory_utilization) refuse to start although the memory can be had.",
         "sync; echo 3 | sudo tee /proc/sys/vm/drop_caches  # or lower the framework's memory fraction");
+  std::uint64_t jit_modules = 0;
+  std::string jit_owner;
+  for (const auto& p : r.packages)
+    if (p.jit_modules > 0) {
+      jit_modules += p.jit_modules;
+      jit_owner += (jit_owner.empty() ? "" : ", ") + fmt::format("{} {}", p.name, p.jit_modules);
+    }
   if (d.jit.ptx_cold_ms && d.jit.cubin_ms)
     add("device.ptx-jit-cost", severity::info,
-        fmt::format("Loading a small kernel: cubin {:.1f} ms, PTX (JIT) {:.1f} ms cold, {:.1f} ms again", *d.jit.cubin_ms,
-                    *d.jit.ptx_cold_ms, d.jit.ptx_warm_ms.value_or(0.0)),
-        fmt::format("cubin {:.2f} ms; PTX first load {:.2f} ms; PTX second load {}", *d.jit.cubin_ms, *d.jit.ptx_cold_ms,
-                    d.jit.ptx_warm_ms ? fmt::format("{:.2f} ms", *d.jit.ptx_warm_ms) : std::string("-")),
+        fmt::format("Loading a small kernel: cubin {:.1f} ms, PTX (JIT) {:.1f} ms cold, {:.1f} ms again{}", *d.jit.cubin_ms,
+                    *d.jit.ptx_cold_ms, d.jit.ptx_warm_ms.value_or(0.0),
+                    jit_modules == 0 ? std::string()
+                                     : fmt::format("; first launch of the environment's {} PTX-only modules: at least "
+                                                   "{:.1f} s with a cold cache",
+                                                   jit_modules,
+                                                   static_cast<double>(jit_modules) * *d.jit.ptx_cold_ms / 1000.0)),
+        fmt::format("cubin {:.2f} ms; PTX first load {:.2f} ms; PTX second load {}{}", *d.jit.cubin_ms, *d.jit.ptx_cold_ms,
+                    d.jit.ptx_warm_ms ? fmt::format("{:.2f} ms", *d.jit.ptx_warm_ms) : std::string("-"),
+                    jit_modules == 0 ? std::string()
+                                     : fmt::format("\nPTX-only modules (scan): {}; estimate = modules x the cold "
+                                                   "figure for one small kernel (a lower bound: real modules are larger)",
+                                                   jit_owner)),
         "Every PTX-only kernel of a library costs about the cold figure at first use (more for large kernels); "
         "the JIT cache brings later runs near the warm figure.",
         "");

@@ -133,7 +133,8 @@ json doctor_to_json(const doctor::doctor_report& r) {
                         {"version", u8(p.version)},
                         {"location", u8(p.location)},
                         {"cuda", u8(p.cuda)},
-                        {"note", u8(p.note)}});
+                        {"note", u8(p.note)},
+                        {"jit_modules", p.jit_modules}});
   py["packages"] = std::move(pkgs);
   j["python"] = std::move(py);
   json tools = json::array();

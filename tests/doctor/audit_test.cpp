@@ -282,6 +282,9 @@ TEST(DoctorAudit, TorchWithoutUsableCodeOrOnlyPtx) {
   {
     fake_env e;
     e.torch({blob::sass(90, blob::flag::arch_specific), blob::ptx(80, 7, 0)});
+    auto two = blob::make_container({blob::ptx(80, 7, 0)});
+    blob::append(two, blob::make_container({blob::ptx(86, 7, 0)}));
+    write_bytes(e.site + "/torch/lib/libtorch_cuda_linalg.so", blob::host_with_fatbin(two));
     auto o = options_for(e);
     o.toolkit_parents = {};
     o.env["CUDA_DISABLE_PTX_JIT"] = "1";
@@ -289,6 +292,9 @@ TEST(DoctorAudit, TorchWithoutUsableCodeOrOnlyPtx) {
     const auto* f = find(r, "torch.ptx-jit-only");
     ASSERT_NE(f, nullptr) << ids(r);
     EXPECT_EQ(f->level, severity::warn);
+    // torch/lib is scanned as a whole: a second library with two PTX-only modules adds to the count.
+    ASSERT_EQ(r.packages.front().name, "torch");
+    EXPECT_EQ(r.packages.front().jit_modules, 3u);
     // With the JIT disabled on top, torch cannot run at all.
     const auto* d = find(r, "env.cuda-disable-ptx-jit");
     ASSERT_NE(d, nullptr);

@@ -8,6 +8,7 @@
 #include "support/fake_driver.hpp"
 #include "support/toolchain.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace sm121probe::testing {
@@ -72,9 +73,17 @@ TEST(DoctorDevice, MemoryThreeWaysLargestAllocationAndJitCost) {
   EXPECT_EQ(d.jit.error, "");
 
   doctor::doctor_report r;
+  r.packages.push_back({"torch", "2.9.0", "/x/torch", "13.0", "", 40});
   doctor::add_device_findings(d, r);
   EXPECT_NE(find(r, "device.nvml-memory-not-supported"), nullptr);
-  EXPECT_NE(find(r, "device.ptx-jit-cost"), nullptr);
+  const auto* jit = find(r, "device.ptx-jit-cost");
+  ASSERT_NE(jit, nullptr);
+  // The estimate for the environment's PTX-only modules: 40 x the cold figure.
+  EXPECT_NE(jit->summary.find("first launch of the environment's 40 PTX-only modules: at least " +
+                              fmt::format("{:.1f} s", 40 * *d.jit.ptx_cold_ms / 1000.0)),
+            std::string::npos)
+      << jit->summary;
+  EXPECT_NE(jit->observed.find("torch 40"), std::string::npos) << jit->observed;
   // The fake's 64 MiB total is not the system's memory: no comparison with MemAvailable.
   EXPECT_EQ(find(r, "device.cuda-free-below-available"), nullptr);
 

@@ -79,6 +79,7 @@ struct package_record {
   std::string location;   ///< the dist-info or package directory
   std::string cuda;       ///< torch: torch.version.cuda; "" otherwise
   std::string note;       ///< e.g. the verdict of its CUDA libraries for the target
+  std::uint64_t jit_modules = 0;  ///< torch: modules of its CUDA libraries that load only through the PTX JIT
 };
 
 /// An environment variable that changes CUDA, PyTorch or Triton behaviour.
