@@ -246,14 +246,16 @@ void audit_environment(const audit_options& o, doctor_report& r) {
     std::smatch m;
     std::optional<gpu_arch> arch;
     if (std::regex_match(*v, m, re)) arch = arch_from_sm(std::stoi(m[1].str()));
-    std::string image;
+    std::string image, reason;
     bool runs = false;
     if (arch) {
       // Triton compiles for the arch-specific variant from 9.0 on.
       gpu_arch img = *arch;
       if (img.major >= 9 && has_arch_specific_variant(img.sm())) img.variant = arch_variant::arch_specific;
       image = sass_name(img);
-      runs = img.same_cc(o.target) || sass_runs_on(img, o.target.base()).ok;
+      const auto verdict = sass_runs_on(img, o.target.base());
+      runs = img.same_cc(o.target) || verdict.ok;
+      reason = verdict.reason;
     }
     if (!runs)
       add(r, "triton.override-arch", severity::error,
@@ -261,7 +263,7 @@ void audit_environment(const audit_options& o, doctor_report& r) {
                       image.empty() ? "unknown" : image, target),
           fmt::format("TRITON_OVERRIDE_ARCH={}{}", *v,
                       image.empty() ? " (not an architecture Triton knows)"
-                                    : fmt::format("\n{} on {}: {}", image, target, sass_runs_on(*arch, o.target.base()).reason)),
+                                    : fmt::format("\n{} on {}: {}", image, target, reason)),
           "A folk fix for the ptxas error: the kernels then compile, but for another GPU, and fail to load "
           "(or silently miss features) on this one. The real fix is a ptxas that knows the target.",
           "unset TRITON_OVERRIDE_ARCH  # and set TRITON_PTXAS_PATH to a ptxas that accepts the target");

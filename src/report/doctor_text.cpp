@@ -25,7 +25,8 @@ std::string indent(std::string_view text, std::string_view pad) {
   while (pos < text.size()) {
     auto nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
-    out += fmt::format("{}{}\n", pad, text.substr(pos, nl - pos));
+    const std::string lead = pos == 0 ? std::string(pad) : std::string(pad.size(), ' ');
+    out += fmt::format("{}{}\n", lead, escape_for_text(text.substr(pos, nl - pos)));
     pos = nl + 1;
   }
   return out;
@@ -45,11 +46,12 @@ std::string summary_line(const doctor::doctor_report& r) {
 std::string render_doctor_text(const doctor::doctor_report& r) {
   std::string out = fmt::format("sm121-probe doctor: target {} ({}), driver CUDA {} ({})\n", r.target, r.target_source,
                                 r.driver_cuda.empty() ? "unknown" : r.driver_cuda, r.driver_source);
-  out += fmt::format("Python: {}\n", r.python.empty() ? "none" : fmt::format("{} {}", r.python, r.python_version));
+  out += fmt::format("Python: {}{}\n", r.python.empty() ? "none" : escape_for_text(r.python),
+                     r.python_version.empty() ? "" : " " + r.python_version);
   out += fmt::format("Findings: {}\n\n", summary_line(r));
   for (const auto& f : r.findings) {
     out += fmt::format("[{}] {}: {}\n", doctor::to_string(f.level), f.id, escape_for_text(f.summary));
-    if (!f.observed.empty()) out += indent(escape_for_text(f.observed), "    observed: ");
+    if (!f.observed.empty()) out += indent(f.observed, "    observed: ");
     if (!f.why.empty()) out += fmt::format("    why: {}\n", escape_for_text(f.why));
     if (!f.fix.empty()) out += fmt::format("    fix: {}\n", escape_for_text(f.fix));
   }

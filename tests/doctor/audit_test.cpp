@@ -420,3 +420,39 @@ TEST(DoctorAudit, JsonValidatesAgainstTheSchema) {
 
 }  // namespace
 }  // namespace sm121probe::testing
+
+namespace sm121probe::testing {
+namespace {
+
+TEST(DoctorAudit, BrokenWheelLibraryIsRecordedNotFatal) {
+  fake_env e;
+  e.dist("nvidia_cuda_nvrtc_cu12-12.8.93", "nvidia-cuda-nvrtc-cu12", "12.8.93", {"nvidia/cuda_nvrtc/lib/libnvrtc.so.12"});
+  write_text(e.site + "/nvidia/cuda_nvrtc/lib/libnvrtc.so.12", "not an ELF file\n");
+  auto o = options_for(e);
+  o.toolkit_parents = {};
+  const auto r = doctor::audit(o);
+  const doctor::tool_record* t = nullptr;
+  for (const auto& x : r.tools)
+    if (x.path == e.site + "/nvidia/cuda_nvrtc/lib/libnvrtc.so.12") t = &x;
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->origin, "wheel nvidia-cuda-nvrtc-cu12 12.8.93");
+  EXPECT_NE(t->error.find("cannot load"), std::string::npos) << t->error;
+  EXPECT_TRUE(t->targets.empty());
+}
+
+TEST(DoctorWorker, DeviceWorkerWithoutADriverAnswersWithAnError) {
+  const auto res = run_tool({"__doctor", "device", "0"});
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  const auto d = report::doctor_device_from_json(nlohmann::json::parse(res.out));
+  // This machine has no driver (CI neither); with one, the worker measures instead.
+  if (d.error.empty()) {
+    EXPECT_FALSE(d.cc.empty());
+  } else {
+    EXPECT_NE(d.error.find("libcuda"), std::string::npos) << d.error;
+  }
+  EXPECT_EQ(run_tool({"__doctor", "device", "x"}).exit_code, 2);
+  EXPECT_EQ(run_tool({"__doctor", "bogus"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace sm121probe::testing

@@ -136,7 +136,7 @@ TEST(DoctorRender, TextAndMarkdownCarryIdSeverityAndFix) {
   r.findings.push_back({"env.cuda-force-ptx-jit", doctor::severity::warn, "CUDA_FORCE_PTX_JIT=1 | pipes *and* stars",
                         "CUDA_FORCE_PTX_JIT=1", "slow", "unset CUDA_FORCE_PTX_JIT"});
   r.findings.push_back({"triton.ptxas-rejects-target", doctor::severity::error, "bad ptxas",
-                        "ptxas fatal   : Value 'sm_121a' is not defined for option 'gpu-name'", "fails",
+                        "ptxas fatal   : Value 'sm_121a' is not defined for option 'gpu-name'\nsecond line", "fails",
                         "export TRITON_PTXAS_PATH=/usr/local/cuda/bin/ptxas"});
   doctor::sort_findings(r.findings);
   EXPECT_EQ(r.findings.front().id, "triton.ptxas-rejects-target");
@@ -144,6 +144,7 @@ TEST(DoctorRender, TextAndMarkdownCarryIdSeverityAndFix) {
   EXPECT_NE(text.find("[error] triton.ptxas-rejects-target: bad ptxas"), std::string::npos) << text;
   EXPECT_NE(text.find("fix: export TRITON_PTXAS_PATH=/usr/local/cuda/bin/ptxas"), std::string::npos) << text;
   EXPECT_NE(text.find("observed: ptxas fatal   : Value 'sm_121a'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'gpu-name'\n              second line\n"), std::string::npos) << text;  // one line each, aligned
   const std::string md = report::render_doctor_markdown(r);
   EXPECT_NE(md.find("| **error** | `triton.ptxas-rejects-target` |"), std::string::npos) << md;
   EXPECT_NE(md.find("`export TRITON_PTXAS_PATH=/usr/local/cuda/bin/ptxas`"), std::string::npos) << md;
