@@ -182,11 +182,15 @@ TEST(DoctorAudit, RealToolkitPtxasAndNvrtcAcceptEverySm121Variant) {
   auto o = options_for(e);
   o.python.clear();
   o.python_given = false;
-  const auto r = doctor::audit(o);  // toolkit_parents = /usr/local
+  // The toolkit the build found (/usr/local/cuda-13.0/bin -> parent /usr/local, entry cuda-13.0).
+  const auto root = std::filesystem::canonical(std::string(SM121PROBE_CUDA_BIN_DIR)).parent_path();
+  o.toolkit_parents = {root.parent_path().string()};
+  ASSERT_EQ(root.filename().string().rfind("cuda", 0), 0u) << root;
+  const auto r = doctor::audit(o);
   SCOPED_TRACE(ids(r));
   bool ptxas = false, nvrtc = false;
   for (const auto& t : r.tools) {
-    if (t.path.rfind("/usr/local/cuda", 0) != 0) continue;
+    if (t.path.rfind(root.parent_path().string() + "/cuda", 0) != 0) continue;
     if (t.kind == doctor::tool_kind::ptxas) ptxas = true;
     if (t.kind == doctor::tool_kind::nvrtc) nvrtc = true;
     EXPECT_EQ(t.error, "") << t.path;
