@@ -24,7 +24,7 @@ constexpr std::string_view exit_code_help =
     "     (scan: a file failing or unreadable; compare: something regressed;\n"
     "     merge: a host deviates from the majority; doctor: an error finding)\n"
     "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
-    "  3  environment error: NVRTC or nvJitLink cannot be loaded\n";
+    "  3  environment error: NVRTC or nvJitLink cannot be loaded (doctor: the Python interpreter fails)\n";
 
 constexpr std::string_view examples_help =
     "Examples:\n"
