@@ -133,9 +133,9 @@ std::string tiny_ptx(const std::string& isa, const std::string& target) {
 /// A private scratch directory, removed with its contents at scope exit.
 struct scratch_dir {
   std::string path;
-  scratch_dir() {
+  explicit scratch_dir(const env_map& env) {
     std::string base = "/tmp";
-    if (const char* t = std::getenv("TMPDIR"); t && *t) base = t;
+    if (const auto* t = env_get(env, "TMPDIR"); t && !t->empty()) base = *t;
     std::string tmpl = base + "/sm121probe-doctor-XXXXXX";
     if (::mkdtemp(tmpl.data())) path = tmpl;
   }
@@ -338,7 +338,7 @@ void audit_compilers(const audit_options& o, const python_info& py, const std::v
     if (ec) triton_uses_canon = triton_uses;
   }
 
-  scratch_dir tmp;
+  scratch_dir tmp(o.env);
   const std::size_t first_tool = r.tools.size();
   for (const auto& c : ptxas) {
     tool_record t;

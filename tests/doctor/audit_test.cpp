@@ -41,7 +41,7 @@ doctor::audit_options options_for(const fake_env& e) {
   o.driver_source = "given by the test";
   o.python = e.python;
   o.python_given = true;
-  o.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", e.home}};
+  o.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", e.home}, {"TMPDIR", e.dir.path}};  // the test compiles stay in e.dir
   o.self_exe = SM121PROBE_BINARY;
   return o;
 }

@@ -19,7 +19,7 @@ namespace {
 const std::string schema = std::string(SM121PROBE_SOURCE_DIR) + "/docs/doctor.schema.json";
 
 std::vector<std::string> harmful_env(const fake_env& e) {
-  return {"HOME=" + e.home, "CUDA_FORCE_PTX_JIT=1", "TRITON_OVERRIDE_ARCH=sm90"};
+  return {"HOME=" + e.home, "TMPDIR=" + e.dir.path, "CUDA_FORCE_PTX_JIT=1", "TRITON_OVERRIDE_ARCH=sm90"};
 }
 
 TEST(DoctorCli, HarmfulEnvironmentExitsOneWithFindingsInJson) {
@@ -46,7 +46,7 @@ TEST(DoctorCli, CleanEnvironmentExitsZero) {
   e.triton(fake_env::triton_ptxas::real);
   e.torch({blob::sass(121)});
   const auto res = run_tool({"doctor", "--python", e.python, "--target", "121", "--driver-cuda", "13.0"},
-                            {"HOME=" + e.home, "CUDA_FORCE_PTX_JIT=", "TRITON_OVERRIDE_ARCH=", "TRITON_PTXAS_PATH="});
+                            {"HOME=" + e.home, "TMPDIR=" + e.dir.path, "CUDA_FORCE_PTX_JIT=", "TRITON_OVERRIDE_ARCH=", "TRITON_PTXAS_PATH="});
   EXPECT_EQ(res.exit_code, 0) << res.out << res.err;
   EXPECT_NE(res.out.find("Findings: 0 errors"), std::string::npos) << res.out;
 }
@@ -79,7 +79,7 @@ TEST(DoctorCli, MarkdownIsRedactedAndJsonFileWritten) {
   write_text(e.python, "#!/bin/sh\necho executable=/home/zoltan-planted/venv/bin/python\necho site=" + home_site + "\n", true);
   const auto res = run_tool({"doctor", "--python", e.python, "--target", "sm_121", "--format", "markdown", "--json",
                              e.dir / "d.json"},
-                            {"HOME=" + e.home, "CUDA_FORCE_PTX_JIT=1"});
+                            {"HOME=" + e.home, "TMPDIR=" + e.dir.path, "CUDA_FORCE_PTX_JIT=1"});
   ASSERT_EQ(res.exit_code, 0) << res.err;
   EXPECT_EQ(res.out.find("zoltan-planted"), std::string::npos) << res.out;
   EXPECT_NE(res.out.find("/home/<user-"), std::string::npos) << res.out;
@@ -96,7 +96,7 @@ TEST(DoctorCli, JunitHasAFailurePerErrorFinding) {
   e.triton(fake_env::triton_ptxas::ptxas_128);
   const auto res = run_tool({"doctor", "--python", e.python, "--target", "sm_121", "--format", "junit", "-o",
                              e.dir / "j.xml"},
-                            {"HOME=" + e.home, "TRITON_PTXAS_PATH=", "CUDA_VISIBLE_DEVICES="});
+                            {"HOME=" + e.home, "TMPDIR=" + e.dir.path, "TRITON_PTXAS_PATH=", "CUDA_VISIBLE_DEVICES="});
   ASSERT_EQ(res.exit_code, 1) << res.err;
   const std::string xml = util::read_file(e.dir / "j.xml");
   EXPECT_EQ(xml_wellformed_errors(xml), "");
@@ -169,7 +169,7 @@ TEST(DoctorInReports, ScanMarkdownWithDoctorHoldsBothAndIsRedacted) {
              true);
   const auto res = run_tool({"scan", "--python=" + e.python, "--target", "sm_121", "--driver-cuda", "13.0", "--format",
                              "markdown", "--doctor"},
-                            {"HOME=" + e.home, "CUDA_FORCE_PTX_JIT=1"});
+                            {"HOME=" + e.home, "TMPDIR=" + e.dir.path, "CUDA_FORCE_PTX_JIT=1"});
   ASSERT_EQ(res.exit_code, 0) << res.err;
   const auto scan_at = res.out.find("### sm121-probe scan");
   const auto doctor_at = res.out.find("### sm121-probe doctor: sm_121");
@@ -190,7 +190,7 @@ TEST(DoctorInReports, RunMarkdownWithDoctor) {
   temp_dir dir;
   const auto res = run_tool({"run", "--target", "sm_121", "--only", "cuda.fma", "--format", "markdown", "--doctor",
                              "-o", "-", "-q"},
-                            {"CUDA_FORCE_PTX_JIT=1", "CUDA_VISIBLE_DEVICES=-1", "HOME=" + dir.path});
+                            {"CUDA_FORCE_PTX_JIT=1", "CUDA_VISIBLE_DEVICES=-1", "HOME=" + dir.path, "TMPDIR=" + dir.path});
   // The run's exit code is the run's own: the doctor's findings do not change it.
   ASSERT_EQ(res.exit_code, 0) << res.err;
   const auto doctor_at = res.out.find("### sm121-probe doctor: sm_121");
