@@ -476,7 +476,8 @@ void audit_compilers(const audit_options& o, const python_info& py, const std::v
                         "TensorRT, ...) cannot build code for {}.",
                         lib_name, rejected),
             "pip install -U 'nvidia-cuda-nvrtc-cu12>=12.9' 'nvidia-nvjitlink-cu12>=12.9' (or the -cu13 wheels)");
-      if (t.kind == tool_kind::nvrtc && driver_limit && !t.ptx_isa.empty())
+      // A driver newer than the ISA table accepts at least its newest entry: judge only exact limits.
+      if (t.kind == tool_kind::nvrtc && driver_limit && driver_limit->exact && !t.ptx_isa.empty())
         if (const auto isa = parse_ptx_isa(t.ptx_isa); isa && *isa > driver_limit->isa)
           add(r, "nvrtc.ptx-newer-than-driver", severity::error,
               fmt::format("NVRTC {} emits PTX ISA {}, the driver (CUDA {}) accepts up to {}", t.path, t.ptx_isa,
