@@ -86,7 +86,8 @@ doctor::doctor_report build_doctor_report(const doctor_inputs& in, context& ctx)
   } catch (const doctor::python_failed& e) {
     throw environment_error(e.what());
   }
-  r.command_line = ctx.args;
+  r.command_line = {"sm121-probe"};
+  r.command_line.insert(r.command_line.end(), ctx.args.begin(), ctx.args.end());
   // Device mode: a GPU is there and the target was not forced; measured in a worker.
   if (!in.no_device && !in.target && detected && detected->device && !ctx.self_exe.empty()) {
     const auto run = probe::detail::run_subprocess({ctx.self_exe, "__doctor", "device", std::to_string(in.device)}, "",

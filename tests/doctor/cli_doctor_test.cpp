@@ -39,6 +39,8 @@ TEST(DoctorCli, HarmfulEnvironmentExitsOneWithFindingsInJson) {
   EXPECT_EQ(j["target_source"], "given with --target");
   EXPECT_EQ(j["driver_cuda"], "13.0");
   EXPECT_EQ(j["device"], nullptr);
+  EXPECT_EQ(j["command_line"][0], "sm121-probe");
+  EXPECT_EQ(j["command_line"][1], "doctor");
 }
 
 TEST(DoctorCli, CleanEnvironmentExitsZero) {
