@@ -6,6 +6,9 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS       ?=
 CMAKE_ARGS ?=
+# `make test` also builds and runs the libFuzzer target when clang++-14 is installed.
+FUZZ_ARGS  ?=
+HAVE_CLANG := $(shell command -v clang++-14 >/dev/null 2>&1 && echo yes)
 
 .PHONY: all deps configure build run test bench asan-test clean
 
@@ -15,7 +18,7 @@ deps:
 	@./scripts/install-deps.sh
 
 configure: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSM121PROBE_WERROR=ON $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSM121PROBE_WERROR=ON $(FUZZ_ARGS) $(CMAKE_ARGS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -23,6 +26,7 @@ build: configure
 run: build
 	./$(BUILD_DIR)/sm121-probe $(ARGS)
 
+test: FUZZ_ARGS = $(if $(HAVE_CLANG),-DSM121PROBE_ENABLE_FUZZ=ON)
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
@@ -32,6 +36,7 @@ asan-test:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	  $(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DSM121PROBE_SANITIZE=ON -DSM121PROBE_BUILD_BENCH=OFF"
 
+# Benchmarks (bench/) are built only by this target, never by `make build` or `make test`.
 bench: build
 	cmake --build $(BUILD_DIR) --target bench -j $(JOBS)
 

@@ -4,7 +4,7 @@
 //
 //   build/bench/battery_bench [--target sm_121] [--repeat 3] [--jobs N]
 #include "sm121probe/nvrtc/toolchain.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 
 #include <fmt/format.h>
@@ -59,14 +59,14 @@ int main(int argc, char** argv) {
   const auto& tools = *loaded.tools;
 
   std::size_t compiles = 0;
-  for (const auto& p : sm121probe::probe::all_probes()) compiles += p.variants.size();
+  for (const auto& p : sm121probe::cli::builtin_catalogue().probes) compiles += p.variants.size();
 
   // Warm-up: NVRTC loads its builtins on first use.
   {
     sm121probe::probe::run_options o;
     o.target = name;
     o.only = {"cuda.fma"};
-    (void)sm121probe::probe::run_battery(o, tools, nullptr, nullptr);
+    (void)sm121probe::probe::run_battery(o, sm121probe::cli::builtin_catalogue(), tools, nullptr, nullptr);
   }
 
   std::vector<double> battery, single_sum;
@@ -75,21 +75,21 @@ int main(int argc, char** argv) {
     o.target = name;
     o.jobs = jobs;
     const auto t0 = clock_type::now();
-    (void)sm121probe::probe::run_battery(o, tools, nullptr, nullptr);
+    (void)sm121probe::probe::run_battery(o, sm121probe::cli::builtin_catalogue(), tools, nullptr, nullptr);
     battery.push_back(seconds_since(t0));
 
     double sum = 0.0;
-    for (const auto& p : sm121probe::probe::all_probes())
+    for (const auto& p : sm121probe::cli::builtin_catalogue().probes)
       for (const auto& v : p.variants) {
         const auto t1 = clock_type::now();
-        (void)sm121probe::probe::compile_variant(tools, p, v, name->arch, true);
+        (void)sm121probe::probe::compile_variant(tools, sm121probe::cli::builtin_catalogue(), p, v, name->arch, true);
         sum += seconds_since(t1);
       }
     single_sum.push_back(sum);
   }
   const double b = median(battery), s = median(single_sum);
   fmt::print("offline battery for {}: {} probes, {} variant compiles, {} hardware threads, NVRTC {}\n", target,
-             sm121probe::probe::all_probes().size(), compiles, std::thread::hardware_concurrency(),
+             sm121probe::cli::builtin_catalogue().probes.size(), compiles, std::thread::hardware_concurrency(),
              tools.nvrtc_version());
   fmt::print("  battery (parallel compile stage), median of {}: {:.3f} s\n", repeat, b);
   fmt::print("  sum of single compiles,           median of {}: {:.3f} s\n", repeat, s);

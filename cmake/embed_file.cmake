@@ -12,8 +12,8 @@ namespace {
 // Trailing NUL so the text can also be used as a C string.
 const unsigned char data[] = {
 ${bytes}0x00};
-}  // namespace
-extern const embedded_file ${SYM};
 const embedded_file ${SYM} = {\"${NAME}\", std::string_view(reinterpret_cast<const char*>(data), ${size})};
+const registration ${SYM}_registration{&${SYM}};
+}  // namespace
 }  // namespace sm121probe::kernels
 ")

@@ -1,7 +1,8 @@
 // The PTX instructions under test in the narrow-format probes, as inline-asm
 // templates. One text for two users: the probe kernels (kernels/mma_narrow.cu,
 // mma_block_scaled.cu, cvt_narrow.cu, mma_s4.cu) and the SASS inspection
-// (src/probe/sass.cpp), which compiles each template in reference kernels to
+// (src/probe/sass.cpp, via the probes' sass_checks and the class catalogue of
+// src/probes/sass_classes.cpp), which compiles each template in reference kernels to
 // decide whether ptxas turned it into one hardware instruction
 // (docs/classification.md). Operand numbering and constraint letters are part
 // of the template's contract and are listed with each macro.

@@ -40,8 +40,12 @@ struct arch_name {
   friend constexpr bool operator==(const arch_name&, const arch_name&) = default;
 };
 
+/// Thor's SM number before CUDA 13.0 (CUDA 12.9 calls it sm_101; CUDA 13.0 renamed it sm_110).
+inline constexpr int renamed_thor_sm = 101;
+
 /// Builds an architecture from an SM number as found in fatbin headers and cubin
-/// flags (121 -> 12.1). 101 is the pre-CUDA-13 name of 110 and is mapped to it.
+/// flags (121 -> 12.1). 101 is the pre-CUDA-13 name of 110 and is mapped to it
+/// (judged as 11.0); names shown to users keep the number the binary stores.
 /// Returns nullopt for numbers that cannot be an SM (below 10 or above 999).
 [[nodiscard]] std::optional<gpu_arch> arch_from_sm(int sm, arch_variant variant = arch_variant::plain);
 
@@ -87,13 +91,20 @@ struct cuda_version {
 
 /// The newest PTX ISA a driver of this CUDA release accepts, from the PTX ISA
 /// release history (CUDA 13.0 -> 9.0, 12.9 -> 8.8, ...). For a release newer than
-/// the table, `exact` is false and `isa` is the newest ISA the table knows
-/// (a newer driver accepts at least that).
+/// the table, `exact` is false and `isa` is the newest ISA the table knows: such
+/// a driver is assumed to accept at least that, and PTX of a newer ISA is judged
+/// against the same limit (one rule for the header and the verdicts).
 struct ptx_isa_limit {
   ptx_isa isa;
   bool exact = true;
+  cuda_version newest_known;  ///< the newest CUDA release in the table
 };
 [[nodiscard]] std::optional<ptx_isa_limit> max_ptx_isa_for(const cuda_version& driver);
+
+/// "≤ 9.0", or for a release newer than the table "≤ 9.1 (assumed: CUDA 13.2 is
+/// newer than 13.1, the newest release this tool knows)", or "unknown (older
+/// than CUDA 10.0)". For report headers.
+[[nodiscard]] std::string describe_ptx_limit(const cuda_version& driver);
 
 /// The verdict of one compatibility rule, with a human reason when it fails.
 struct compat_result {

@@ -3,7 +3,6 @@
 #include "sm121probe/util/io.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,22 +40,17 @@ std::span<const std::byte> memory_source::view(std::uint64_t offset, std::uint64
 }
 
 file_source::file_source(const std::string& path) {
-  fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (fd.fd < 0) throw open_error("cannot open: " + util::errno_message(errno));
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0) throw open_error("cannot stat: " + util::errno_message(errno));
   if (!S_ISREG(st.st_mode)) throw open_error("not a regular file");
   m_size = static_cast<std::uint64_t>(st.st_size);
-  if (m_size > 0) {
-    void* addr = ::mmap(nullptr, static_cast<std::size_t>(m_size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
-    if (addr == MAP_FAILED) throw open_error("cannot map: " + util::errno_message(errno));
-    m_map = addr;
-  }
   m_fd = fd.release();
 }
 
 file_source::~file_source() {
-  if (m_map) ::munmap(m_map, static_cast<std::size_t>(m_size));
   if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -78,7 +72,7 @@ std::span<const std::byte> file_source::view(std::uint64_t offset, std::uint64_t
 
 int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got) {
   got = 0;
-  fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
   if (fd.fd < 0) return errno;
   while (got < n) {
     const ssize_t r = ::pread(fd.fd, out + got, n - got, static_cast<off_t>(got));

@@ -38,7 +38,9 @@ std::string fatbin_entry::name() const {
     case entry_kind::unknown: return fmt::format("unknown-kind-{}", raw_kind);
   }
   if (!arch) return fmt::format("{}?({})", prefix, raw_arch);
-  return fmt::format("{}{}{}", prefix, arch->sm(), suffix(arch->variant));
+  // What the binary says: sm_101 stays sm_101 (arch holds its CUDA 13 name, 11.0).
+  const int number = raw_arch == renamed_thor_sm ? static_cast<int>(raw_arch) : arch->sm();
+  return fmt::format("{}{}{}", prefix, number, suffix(arch->variant));
 }
 
 bool is_container_header(std::span<const std::byte> data, std::uint64_t offset) {
@@ -191,6 +193,32 @@ std::optional<std::uint64_t> find_magic(std::span<const std::byte> data, std::ui
   return static_cast<std::uint64_t>(hit - base);
 }
 
+std::optional<std::uint64_t> find_container_header(const byte_source& src, std::uint64_t from, std::uint64_t to,
+                                                   std::vector<std::byte>& scratch) {
+  to = std::min(to, src.size());
+  std::vector<std::byte> header;
+  while (from < to && to - from >= 4) {
+    // Each chunk overlaps the next by 3 bytes, so a magic across the boundary is found (once).
+    const std::uint64_t n = std::min(search_chunk_size, to - from);
+    const std::uint64_t len = std::min(n + 3, to - from);
+    const auto chunk = src.view(from, len, scratch, "searched range");
+    for (std::uint64_t pos = 0;;) {
+      const auto hit = find_magic(chunk, pos, len);
+      if (!hit || *hit >= n) break;
+      const std::uint64_t at = from + *hit;
+      if (*hit + container_header_size <= chunk.size()) {
+        if (is_container_header(chunk, *hit)) return at;
+      } else if (range_fits(at, container_header_size, src.size()) &&
+                 is_container_header(src.view(at, container_header_size, header, "container header"), 0)) {
+        return at;
+      }
+      pos = *hit + 1;
+    }
+    from += n;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::byte> entry_payload(std::span<const std::byte> data, const fatbin_entry& entry) {
   return entry_payload(memory_source(data), entry);
 }
@@ -201,11 +229,13 @@ std::vector<std::byte> entry_payload(const byte_source& source, const fatbin_ent
     throw parse_error(entry.offset, fmt::format("entry at 0x{:x}: payload extends past the end of the data",
                                                 entry.offset));
   // Check sizes before reading anything: a hostile header must not make us read or allocate much.
-  // LZ4 cannot expand more than ~255x; real zstd-compressed images expand ~5-20x.
+  // LZ4 cannot expand more than ~255x; real zstd-compressed images expand ~5-20x;
+  // neither format stores data in more than a few bytes over its raw size.
   if (entry.comp != compression::none) {
     const std::uint64_t ratio = entry.comp == compression::lz4 ? 256 : 4096;
     if (entry.uncompressed_size > max_decompressed_size ||
-        entry.uncompressed_size > entry.compressed_size * ratio + 65536)
+        entry.uncompressed_size > entry.compressed_size * ratio + 65536 ||
+        entry.compressed_size > entry.uncompressed_size + entry.uncompressed_size / 64 + 65536)
       throw parse_error(entry.offset, fmt::format("entry at 0x{:x} claims {} uncompressed bytes from {} "
                                                   "(implausible)",
                                                   entry.offset, entry.uncompressed_size, entry.compressed_size));

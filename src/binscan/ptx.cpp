@@ -91,12 +91,44 @@ std::optional<ptx_header> parse_ptx_header(std::string_view text) {
   return ptx_header{*isa, *target, ptx_has_entry(text)};
 }
 
-bool ptx_has_entry(std::string_view text) {
+namespace {
+
+/// An `.entry` token that starts in [first, text.size()) of `text`. Bytes before
+/// `first` are context only (for the token boundary).
+bool has_entry_from(std::string_view text, std::size_t first) {
   // A textual search is enough: `.entry` only occurs as the kernel directive (or
   // in a comment, which at worst turns a stub into a "kernel").
-  for (std::size_t p = text.find(".entry"); p != std::string_view::npos; p = text.find(".entry", p + 1)) {
+  for (std::size_t p = text.find(".entry", first); p != std::string_view::npos; p = text.find(".entry", p + 1)) {
     const std::size_t after = p + 6;
     if ((p == 0 || !is_ident(text[p - 1])) && (after >= text.size() || !is_ident(text[after]))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ptx_has_entry(std::string_view text) { return has_entry_from(text, 0); }
+
+bool ptx_has_entry(const byte_source& src, std::uint64_t base, std::uint64_t size) {
+  constexpr std::uint64_t chunk = std::uint64_t{1} << 20;
+  constexpr std::uint64_t context = 8;  // one byte before a token, `.entry` and one byte after fit in it
+  std::vector<std::byte> scratch;
+  for (std::uint64_t from = 0; from < size; from += chunk) {
+    // Each window starts one byte early and ends `context` bytes late, so every
+    // token starting in [from, from + chunk) is judged with its neighbours.
+    const std::uint64_t start = from == 0 ? 0 : from - 1;
+    const std::uint64_t len = std::min(size - start, chunk + context);
+    const auto bytes = src.view(base + start, len, scratch, "PTX text");
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const auto nul = text.find('\0');
+    if (nul != std::string_view::npos) text = text.substr(0, nul);
+    // A token that starts past this chunk is left to the next window (with its full context).
+    const std::size_t first = static_cast<std::size_t>(from - start);
+    const std::size_t last = static_cast<std::size_t>(std::min<std::uint64_t>(from + chunk - start, text.size()));
+    for (std::size_t p = text.find(".entry", first); p != std::string_view::npos && p < last;
+         p = text.find(".entry", p + 1))
+      if (has_entry_from(text.substr(0, std::min(text.size(), p + 7)), p)) return true;
+    if (nul != std::string_view::npos) break;
   }
   return false;
 }

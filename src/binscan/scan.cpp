@@ -96,6 +96,8 @@ std::uint32_t first_u32(std::span<const std::byte> data) { return byte_reader(da
 
 /// Enough of the start of a file to recognise its format.
 constexpr std::uint64_t head_size = 4096;
+/// Bytes of a PTX file read at once for its header directives.
+constexpr std::uint64_t ptx_head_size = std::uint64_t{1} << 20;
 
 /// A labelled part of the file: an ELF section (possibly inside an archive member) or a member.
 struct region {
@@ -162,6 +164,10 @@ std::string sorted_join(std::vector<const fatbin_entry*> entries) {
   std::vector<std::string> names;
   for (const auto* e : entries) {
     auto n = e->name();
+    if (e->raw_arch == static_cast<std::uint32_t>(renamed_thor_sm) && e->arch)
+      n += fmt::format(" (CUDA 13 name: {}{})",
+                       e->kind == entry_kind::ptx ? "compute_" : e->kind == entry_kind::lto_ir ? "lto_" : "sm_",
+                       e->arch->sm());
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
   }
   return fmt::format("{}", fmt::join(names, ", "));
@@ -171,7 +177,7 @@ std::string sorted_join(std::vector<const fatbin_entry*> entries) {
 class file_scanner {
  public:
   file_scanner(const byte_source& src, std::string_view name, const scan_target& target)
-      : m_src(src), m_data(src.memory()), m_name(name), m_target(target), m_device(target.device.base()) {
+      : m_src(src), m_name(name), m_target(target), m_device(target.device.base()) {
     m_result.path = std::string(name);
     m_result.size_bytes = src.size();
   }
@@ -218,7 +224,7 @@ class file_scanner {
                                          "expected 1 and 16)",
                                          r.read_or<std::uint16_t>(4, 0), r.read_or<std::uint16_t>(6, 0)));
       }
-      return search(layout{});
+      return search(layout{}, non_elf_search_window);
     }
     if (magic == legacy_fatbin_magic) {
       m_result.format = file_format::fatbin;
@@ -231,10 +237,14 @@ class file_scanner {
     }
     // Anything else: a raw dump may still hold containers (e.g. an extracted section).
     m_result.format = file_format::raw;
-    search(layout{});
+    search(layout{}, non_elf_search_window);
     if (m_result.containers.empty()) {
       m_result.format = file_format::unknown;
-      throw parse_error(0, "not an ELF file, static archive, cubin, fatbin or PTX text");
+      throw parse_error(0, m_unsearched == 0
+                               ? std::string("not an ELF file, static archive, cubin, fatbin or PTX text")
+                               : fmt::format("not an ELF file, static archive, cubin, fatbin or PTX text (no fatbin "
+                                             "container in its first {} MiB; the rest was not searched)",
+                                             non_elf_search_window >> 20));
     }
   }
 
@@ -259,27 +269,31 @@ class file_scanner {
     search(lay);
   }
 
-  void search(const layout& lay) {
+  /// Finds and parses the containers in the non-executable parts of the file.
+  /// `give_up_after` bounds the search of files that are not ELF or archives:
+  /// it stops that many bytes after the end of the last container found (or
+  /// after the start), so a huge tail or sparse file is not read in full.
+  void search(const layout& lay, std::uint64_t give_up_after = UINT64_MAX) {
     std::vector<std::byte> scratch;
-    for (const auto& [begin, end] : lay.search_ranges(m_data.size())) {
+    std::uint64_t anchor = 0;  // end of the last container: the bounded search counts from here
+    for (const auto& [begin, end] : lay.search_ranges(m_src.size())) {
       std::uint64_t pos = begin;
       bool after_container = false;
       while (pos < end) {
+        std::uint64_t stop = end;
+        if (give_up_after != UINT64_MAX) stop = std::min(end, std::max(anchor, begin) + give_up_after);
         std::optional<std::uint64_t> hit;
         // Containers usually follow each other directly or after a little zero
-        // padding; peek at the next bytes through the source (pread for files)
-        // so packed container sections are walked without touching the mapping.
+        // padding; peek at the next bytes so packed container sections are walked
+        // without searching their payloads.
         if (after_container) hit = next_in_chain(pos, end, scratch);
-        const bool chained = hit.has_value();  // header already validated by next_in_chain
-        if (!hit) hit = find_magic(m_data, pos, end);
-        if (!hit) break;
-        if (!chained && !is_container_header(m_data, *hit)) {
-          pos = *hit + 1;
-          after_container = false;
-          continue;
+        if (!hit) hit = find_container_header(m_src, pos, stop, scratch);
+        if (!hit) {
+          if (stop < end) m_unsearched += end - stop;
+          break;
         }
         const region* where = lay.locate(*hit);
-        const std::uint64_t limit = where ? where->end : m_data.size();
+        const std::uint64_t limit = where ? where->end : m_src.size();
         container_record rec;
         try {
           rec.container = parse_container(m_src, *hit, limit);
@@ -291,6 +305,7 @@ class file_scanner {
         if (where) rec.section = where->label;
         rec.cls = where && where->link_input ? module_class::link_input : module_class::other;
         pos = rec.container.end();
+        anchor = pos;
         after_container = true;
         m_result.containers.push_back(std::move(rec));
       }
@@ -312,24 +327,25 @@ class file_scanner {
 
   void collect_cubin() {
     m_result.format = file_format::cubin;
-    std::vector<std::byte> scratch;
-    const cubin_info info = describe_cubin(m_src.view(0, m_src.size(), scratch));
+    const cubin_info info = describe_cubin(m_src, 0, m_src.size());
     fatbin_entry e;
     e.kind = entry_kind::sass;
     e.raw_kind = 2;
-    e.raw_arch = info.arch ? static_cast<std::uint32_t>(info.arch->sm()) : 0;
+    e.raw_arch = static_cast<std::uint32_t>(info.raw_sm);
     e.arch = info.arch;
     e.payload_size = m_src.size();
     add_synthetic(e, info.has_kernels);
   }
 
   void collect_ptx() {
+    // The header directives come first: read a bounded head, then search the
+    // rest for `.entry` in chunks.
     std::vector<std::byte> scratch;
-    const auto bytes = m_src.view(0, m_src.size(), scratch);
+    const auto bytes = m_src.view(0, std::min(m_src.size(), ptx_head_size), scratch);
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     const auto nul = text.find('\0');
     if (nul != std::string_view::npos) text = text.substr(0, nul);
-    const auto header = parse_ptx_header(text);
+    auto header = parse_ptx_header(text);
     if (!header) throw parse_error(0, "PTX text without a valid .version and .target directive");
     fatbin_entry e;
     e.kind = entry_kind::ptx;
@@ -338,6 +354,8 @@ class file_scanner {
     e.raw_arch = static_cast<std::uint32_t>(header->target.sm());
     e.isa = header->isa;
     e.payload_size = m_src.size();
+    if (nul == std::string_view::npos && bytes.size() < m_src.size())
+      header->has_entry = header->has_entry || ptx_has_entry(m_src, 0, m_src.size());
     add_synthetic(e, header->has_entry);
   }
 
@@ -377,21 +395,32 @@ class file_scanner {
 
   /// Does this image hold a kernel? Looks inside the payload (decompressing it);
   /// only called when a file would otherwise be fallback or failing.
-  [[nodiscard]] bool has_code(const fatbin_entry& e) const {
+  [[nodiscard]] bool has_code(const fatbin_entry& e) {
     if (m_synthetic_has_code) return *m_synthetic_has_code;
     if (e.kind != entry_kind::sass && e.kind != entry_kind::ptx) return true;  // cannot tell: assume code
-    const auto payload = entry_payload(m_src, e);
-    if (e.kind == entry_kind::ptx)
-      return ptx_has_entry(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
+    if (e.comp != compression::none && e.uncompressed_size > max_inspected_size) {
+      // Decompressing would need more memory than the cap allows: assume code.
+      ++m_uninspected;
+      return true;
+    }
+    // Uncompressed images are read in place (only the cubin's headers, or the
+    // PTX text in bounded chunks); compressed ones are decompressed in memory.
+    std::vector<std::byte> decompressed;
+    if (e.comp != compression::none) decompressed = entry_payload(m_src, e);
+    const memory_source unpacked(decompressed);
+    const byte_source& src = e.comp == compression::none ? m_src : unpacked;
+    const std::uint64_t base = e.comp == compression::none ? e.payload_offset() : 0;
+    const std::uint64_t size = e.comp == compression::none ? e.payload_size : decompressed.size();
+    if (e.kind == entry_kind::ptx) return ptx_has_entry(src, base, size);
     try {
-      return describe_cubin(payload).has_kernels;
+      return describe_cubin(src, base, size).has_kernels;
     } catch (const parse_error& err) {
       throw parse_error(e.offset, fmt::format("cubin in entry at 0x{:x} is corrupt: {}", e.offset, err.what()));
     }
   }
 
   /// True when no image of the container holds a kernel (only images of `kinds` looked at).
-  [[nodiscard]] bool is_stub(const fatbin_container& c) const {
+  [[nodiscard]] bool is_stub(const fatbin_container& c) {
     return std::none_of(c.entries.begin(), c.entries.end(), [this](const auto& e) { return has_code(e); });
   }
 
@@ -502,8 +531,9 @@ class file_scanner {
         why = jit.reason;
       } else if (!ptx_isa_accepted(*e->isa, m_target.driver).ok) {
         const auto limit = max_ptx_isa_for(m_target.driver);
-        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts ≤ {}", e->name(),
-                                  to_string(*e->isa), to_string(m_target.driver), to_string(limit->isa))
+        why = limit ? fmt::format("PTX {} needs PTX ISA {} but the driver (CUDA {}) accepts {}", e->name(),
+                                  to_string(*e->isa), to_string(m_target.driver),
+                                  describe_ptx_limit(m_target.driver))
                     : fmt::format("PTX {} needs PTX ISA {}; driver CUDA {} is too old to tell", e->name(),
                                   to_string(*e->isa), to_string(m_target.driver));
       }
@@ -564,6 +594,14 @@ class file_scanner {
     for (const auto& [k, n] : sass) m_result.sass.push_back(n);
     for (const auto& [k, n] : lto) m_result.lto_ir.push_back(n);
     for (const auto& [k, isa, n] : ptx) m_result.ptx.push_back({n, to_string(isa)});
+    if (m_unsearched > 0)
+      m_result.warnings.push_back(fmt::format("the last {} bytes were not searched for containers (more than {} MiB "
+                                              "past the last container of a file that is not ELF or an archive)",
+                                              m_unsearched, non_elf_search_window >> 20));
+    if (m_uninspected > 0)
+      m_result.warnings.push_back(fmt::format("{} compressed image(s) larger than {} MiB were not decompressed to "
+                                              "look for kernels; assumed to hold code",
+                                              m_uninspected, max_inspected_size >> 20));
     if (zstd_used && m_target.driver < cuda_version{12, 4})
       m_result.warnings.push_back(fmt::format("images are zstd-compressed; a driver for CUDA {} cannot decompress them "
                                               "(zstd fatbins need CUDA 12.4 or newer)",
@@ -571,18 +609,23 @@ class file_scanner {
   }
 
   const byte_source& m_src;
-  std::span<const std::byte> m_data;  ///< m_src.memory(): where the magic is searched
   std::string_view m_name;
   scan_target m_target;
   gpu_arch m_device;
   file_result m_result;
   std::optional<bool> m_synthetic_has_code;
+  std::uint64_t m_unsearched = 0;   ///< bytes of a non-ELF file not searched (past non_elf_search_window)
+  std::uint64_t m_uninspected = 0;  ///< compressed images over max_inspected_size assumed to hold code
 };
 
 }  // namespace
 
 file_result scan_bytes(std::span<const std::byte> data, std::string_view name, const scan_target& target) {
-  return file_scanner(memory_source(data), name, target).run();
+  return scan_source(memory_source(data), name, target);
+}
+
+file_result scan_source(const byte_source& src, std::string_view name, const scan_target& target) {
+  return file_scanner(src, name, target).run();
 }
 
 file_result scan_file(const std::string& path, const scan_target& target) {
@@ -596,7 +639,7 @@ file_result scan_file(const std::string& path, const scan_target& target) {
     r.reason = e.what();
     return r;
   }
-  return file_scanner(*file, path, target).run();
+  return scan_source(*file, path, target);
 }
 
 bool worth_scanning(std::string_view file_name, std::span<const std::byte> head) {

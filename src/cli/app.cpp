@@ -24,7 +24,9 @@ constexpr std::string_view exit_code_help =
     "     (scan: a file failing or unreadable; compare: something regressed;\n"
     "     merge: a host deviates from the majority; doctor: an error finding)\n"
     "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
-    "  3  environment error: NVRTC or nvJitLink cannot be loaded (doctor: the Python interpreter fails)\n";
+    "  3  environment error: NVRTC or nvJitLink cannot be loaded (doctor: the Python interpreter fails)\n"
+    "  4  internal error (a bug in sm121-probe; please report it)\n"
+    "  5  output error: the work completed but writing a report or output failed\n";
 
 constexpr std::string_view examples_help =
     "Examples:\n"
@@ -100,18 +102,31 @@ int run(std::span<const std::string> args_in, context& ctx) {
       if (c.app->parsed()) return c.action();
     ctx.out << root.help();
     return static_cast<int>(exit_status::usage);
-  } catch (const usage_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::usage);
-  } catch (const util::io_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::usage);
-  } catch (const environment_error& e) {
-    ctx.err << diag_prefix << "error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::environment);
-  } catch (const std::exception& e) {
-    ctx.err << diag_prefix << "internal error: " << one_line(e.what()) << '\n';
-    return static_cast<int>(exit_status::environment);
+  } catch (...) {
+    const exit_status status = status_for(std::current_exception(), ctx.work_done);
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      ctx.err << diag_prefix << (status == exit_status::internal ? "internal error: " : "error: ")
+              << one_line(e.what()) << '\n';
+    } catch (...) {
+      ctx.err << diag_prefix << "internal error: unknown exception\n";
+    }
+    return static_cast<int>(status);
+  }
+}
+
+exit_status status_for(std::exception_ptr error, bool work_done) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const usage_error&) {
+    return exit_status::usage;
+  } catch (const util::io_error&) {
+    return work_done ? exit_status::output : exit_status::usage;
+  } catch (const environment_error&) {
+    return exit_status::environment;
+  } catch (...) {
+    return exit_status::internal;
   }
 }
 

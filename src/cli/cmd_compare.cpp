@@ -52,6 +52,7 @@ int compare_command(const compare_flags& f, context& ctx) {
                                    rd.redact(f.new_path));
   };
   const report::comparison c = comparison_for(redacts(format, f.out));
+  ctx.work_done = true;  // an I/O error from here on loses output (exit 5)
   emit(ctx, path, render(c, format));
   if (!f.out.json_path.empty())
     emit(ctx, f.out.json_path, render(comparison_for(redacts(output_format::json, f.out)), output_format::json));

@@ -149,6 +149,7 @@ int run_doctor(const doctor_options& o, context& ctx) {
   in.timeout_s = o.timeout;
   in.device = o.device;
   const doctor::doctor_report r = build_doctor_report(in, ctx);
+  ctx.work_done = true;  // the audit ran: an I/O error from here on loses output (exit 5)
 
   report::redactor rd;
   std::optional<doctor::doctor_report> hidden;

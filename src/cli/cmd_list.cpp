@@ -1,7 +1,7 @@
 // `sm121-probe list`: the probe catalog.
 #include "commands.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/expectations.hpp"
-#include "sm121probe/probe/registry.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -65,7 +65,8 @@ std::string expected_cell(const probe::expected_verdict& e) {
 }
 
 // docs/probes.md: generated, deterministic (no versions, dates or paths).
-std::string render_markdown(std::span<const probe::probe> probes) {
+std::string render_markdown(const probe::catalogue& cat) {
+  const auto& probes = cat.probes;
   const auto& archs = probe::expectation_archs();
   std::string head = "| probe | category |", rule = "|---|---|";
   for (const auto& a : archs) {
@@ -87,7 +88,7 @@ std::string render_markdown(std::span<const probe::probe> probes) {
     std::string row = fmt::format("| [`{}`](#{}) | {} |", p.id, anchor(p.id), md(p.category));
     std::string source;
     for (const auto& a : archs) {
-      const auto e = probe::expected_for(p.id, a);
+      const auto e = probe::expected_for(p, a);
       row += fmt::format(" {} |", expected_cell(e));
       if (source.empty() && !e.source.empty()) source = e.source;
     }
@@ -115,7 +116,7 @@ std::string render_markdown(std::span<const probe::probe> probes) {
     out += "\nExpected:\n\n" + head + "\n" + rule + "\n";
     std::string row = fmt::format("| `{}` | {} |", p.id, md(p.category)), source;
     for (const auto& a : archs) {
-      const auto e = probe::expected_for(p.id, a);
+      const auto e = probe::expected_for(p, a);
       row += fmt::format(" {} |", expected_cell(e));
       if (source.empty() && !e.source.empty()) source = e.source;
     }
@@ -124,7 +125,7 @@ std::string render_markdown(std::span<const probe::probe> probes) {
                           : fmt::format("\nSource: [{}](#source-{}).\n", source, source);
   }
   out += "\n## Sources\n\n";
-  for (const auto& src : probe::expectation_sources()) {
+  for (const auto& src : cat.sources) {
     const bool link = src.url.starts_with("http");
     const std::string target = link ? src.url : (src.url.starts_with("docs/") ? src.url.substr(5) : src.url);
     out += fmt::format("- <a id=\"source-{}\"></a>`{}`: {}. [{}]({})\n", src.key, src.key, md(src.title),
@@ -142,9 +143,10 @@ command add_list_command(CLI::App& root, context& ctx) {
       ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
   return {sub, [format, &ctx] {
-            const auto probes = probe::all_probes();
+            const probe::catalogue& cat = builtin_catalogue();
+            const auto& probes = cat.probes;
             if (*format == "markdown") {
-              ctx.out << render_markdown(probes);
+              ctx.out << render_markdown(cat);
               return 0;
             }
             if (*format == "json") {

@@ -51,6 +51,7 @@ int merge_command(const merge_flags& f, context& ctx) {
     return report::merge_reports(hidden);
   };
   const report::fleet fl = fleet_for(redacts(format, f.out));
+  ctx.work_done = true;  // an I/O error from here on loses output (exit 5)
   emit(ctx, path, render(fl, format));
   if (!f.out.json_path.empty())
     emit(ctx, f.out.json_path, render(fleet_for(redacts(output_format::json, f.out)), output_format::json));

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "doctor_section.hpp"
 #include "output.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/runner.hpp"
@@ -168,7 +169,7 @@ int run_command(const run_flags& f, context& ctx) {
   {
     stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0);
     try {
-      rep = probe::run_battery(opts, *tools.tools, executor.get(), &observer);
+      rep = probe::run_battery(opts, builtin_catalogue(), *tools.tools, executor.get(), &observer);
     } catch (const probe::selection_error& e) {
       throw usage_error(e.what());
     }
@@ -177,6 +178,8 @@ int run_command(const run_flags& f, context& ctx) {
     for (const auto& unused : report::apply_baseline(rep, *expectations))
       if (!f.quiet) ctx.err << diag_prefix << "--expect rule '" << unused << "' matched no probe in this run\n";
   }
+
+  ctx.work_done = true;  // the battery ran: an I/O error from here on loses output (exit 5)
 
   // One redactor for every redacted output, so placeholders agree between them.
   report::redactor rd;

@@ -45,7 +45,17 @@ gpu_arch parse_target(const std::string& text) {
     throw usage_error(fmt::format("invalid --target '{}': a target is a device (e.g. sm_{}), not an 'a'/'f' code "
                                   "variant",
                                   text, name->arch.sm()));
+  // Thor: sm_101 / 10.1 before CUDA 13.0, sm_110 / 11.0 since; judged by its current name.
+  if (name->arch == gpu_arch{10, 1}) return gpu_arch{11, 0};
   return name->arch;
+}
+
+/// How the target was given, naming a renamed architecture instead of changing it silently.
+std::string target_note(const std::string& text, const gpu_arch& target) {
+  const bool old_name = target == gpu_arch{11, 0} && text.find("110") == std::string::npos &&
+                        text.find("11.0") == std::string::npos;
+  if (!old_name) return "given with --target";
+  return fmt::format("given with --target {}: the name CUDA 12.x used for sm_110 (Thor), judged as sm_110", text);
 }
 
 cuda_version parse_driver(const std::string& text) {
@@ -56,31 +66,19 @@ cuda_version parse_driver(const std::string& text) {
   return *v;
 }
 
-int run_scan(const scan_options& o, context& ctx) {
-  // Validate everything before any work.
-  const output_format format = parse_format(
-      o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
+/// Usage checks that need nothing but the flags and the file system.
+void check_inputs(const scan_options& o, bool python) {
   if (o.output == "-" && o.json_path == "-")
     throw usage_error("--json - and the report both on stdout: give one of them a file (-o FILE or --json FILE)");
-  const bool python = o.python && o.python->count() > 0;
-  if (o.doctor && format != output_format::markdown)
-    throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
   if (o.paths.empty() && !python) throw usage_error("scan needs at least one PATH (or --python)");
   for (const auto& p : o.paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0) throw usage_error(fmt::format("'{}' does not exist or cannot be accessed", p));
   }
-  binscan::scan_report report;
-  std::optional<gpu_arch> target;
-  std::optional<cuda_version> driver;
-  if (!o.target.empty()) {
-    target = parse_target(o.target);
-    report.target_source = "given with --target";
-  }
-  if (!o.driver.empty()) {
-    driver = parse_driver(o.driver);
-    report.driver_source = "given with --driver-cuda";
-  }
+}
+
+/// Output files must be writable regular files (or new paths), checked before the scan.
+void check_outputs(const scan_options& o) {
   for (const std::string& out : {o.output, o.json_path}) {
     if (out.empty() || out == "-") continue;
     // The report replaces the file by rename(): refuse devices and the like (-o /dev/null would replace it).
@@ -89,47 +87,50 @@ int run_scan(const scan_options& o, context& ctx) {
       throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)", out));
     util::check_writable(out);
   }
+}
 
-  std::vector<std::string> site_dirs;
-  if (python) {
-    const std::string exe = o.python_exe.empty() ? "python3" : o.python_exe;
-    try {
-      site_dirs = binscan::python_site_packages(exe);
-    } catch (const std::runtime_error& e) {
-      throw usage_error(e.what());
-    }
-    if (site_dirs.empty()) ctx.err << diag_prefix << "warning: '" << exe << "' reports no site-packages directory\n";
+/// The site-packages directories of the --python interpreter (a failing interpreter is a usage error).
+std::vector<std::string> site_packages(const scan_options& o, context& ctx) {
+  const std::string exe = o.python_exe.empty() ? "python3" : o.python_exe;
+  std::vector<std::string> dirs;
+  try {
+    dirs = binscan::python_site_packages(exe);
+  } catch (const std::runtime_error& e) {
+    throw usage_error(e.what());
   }
+  if (dirs.empty()) ctx.err << diag_prefix << "warning: '" << exe << "' reports no site-packages directory\n";
+  return dirs;
+}
 
-  if (!target || !driver) {
-    const auto detected = cuda::detect_driver();
-    if (!target) {
-      if (detected && detected->device) {
-        target = detected->device->base();
-        report.target_source = fmt::format("detected GPU {}", detected->device_name);
-      } else {
-        target = gpu_arch{12, 1};
-        report.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
-      }
-    }
-    if (!driver) {
-      if (detected) {
-        driver = detected->version;
-        report.driver_source = "detected driver";
-      } else {
-        driver = cuda::toolkit_version();
-        report.driver_source = "assumed: no driver found, using the toolkit's CUDA version";
-      }
+/// Target and driver: the flags, else the detected GPU and driver, else the
+/// defaults; `report` records which applied.
+binscan::scan_target resolve_target(std::optional<gpu_arch> target, std::optional<cuda_version> driver,
+                                    binscan::scan_report& report) {
+  if (target && driver) return {*target, *driver};
+  const auto detected = cuda::detect_driver();
+  if (!target) {
+    if (detected && detected->device) {
+      target = detected->device->base();
+      report.target_source = fmt::format("detected GPU {}", detected->device_name);
+    } else {
+      target = gpu_arch{12, 1};
+      report.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
     }
   }
+  if (!driver) {
+    if (detected) {
+      driver = detected->version;
+      report.driver_source = "detected driver";
+    } else {
+      driver = cuda::toolkit_version();
+      report.driver_source = "assumed: no driver found, using the toolkit's CUDA version";
+    }
+  }
+  return {*target, *driver};
+}
 
-  const binscan::scan_target st{*target, *driver};
-  binscan::path_scanner scanner(st);
-  for (const auto& p : o.paths) scanner.add_path(p);
-  for (const auto& d : site_dirs) scanner.add_site_packages(d);
-  report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
-  scanner.finish(report);
-
+/// Renders the report in the chosen format (and --json), redacted as output.hpp decides.
+void emit_report(const scan_options& o, output_format format, const binscan::scan_report& report, context& ctx) {
   const report::scan_render_options ropts{o.details, o.all};
   // Markdown is redacted unless --no-redact, the other formats only with --redact (output.hpp).
   const output_flags privacy{o.format, o.output, o.json_path, o.redact, o.no_redact};
@@ -158,9 +159,9 @@ int run_scan(const scan_options& o, context& ctx) {
   std::string main_text = render(format);
   if (o.doctor) {
     doctor_inputs din;
-    din.target = *target;
-    din.driver = *driver;
-    din.python_given = python;
+    din.target = report.target.device.base();
+    din.driver = report.target.driver;
+    din.python_given = o.python && o.python->count() > 0;
     din.python_exe = o.python_exe;
     const bool redact = redacts(format, privacy);
     if (redact) (void)view(true);  // the scan's values get the first placeholders
@@ -168,6 +169,37 @@ int run_scan(const scan_options& o, context& ctx) {
   }
   emit(ctx, o.output, main_text);
   if (!o.json_path.empty()) emit(ctx, o.json_path, render(output_format::json));
+}
+
+int run_scan(const scan_options& o, context& ctx) {
+  // Validate everything before any work.
+  const output_format format = parse_format(
+      o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
+  const bool python = o.python && o.python->count() > 0;
+  check_inputs(o, python);
+  if (o.doctor && format != output_format::markdown)
+    throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
+  binscan::scan_report report;
+  std::optional<gpu_arch> target;
+  std::optional<cuda_version> driver;
+  if (!o.target.empty()) {
+    target = parse_target(o.target);
+    report.target_source = target_note(o.target, *target);
+  }
+  if (!o.driver.empty()) {
+    driver = parse_driver(o.driver);
+    report.driver_source = "given with --driver-cuda";
+  }
+  check_outputs(o);
+  const std::vector<std::string> site_dirs = python ? site_packages(o, ctx) : std::vector<std::string>{};
+
+  binscan::path_scanner scanner(resolve_target(target, driver, report));
+  for (const auto& p : o.paths) scanner.add_path(p);
+  for (const auto& d : site_dirs) scanner.add_site_packages(d);
+  report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
+  scanner.finish(report);
+
+  emit_report(o, format, report, ctx);
   return binscan::scan_exit_code(report);
 }
 

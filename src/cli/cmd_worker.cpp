@@ -1,6 +1,7 @@
 // `sm121-probe __worker query|attempt`: hidden; the tool re-executes itself
 // with this to run one GPU attempt in a fresh process (see probe/executor.hpp).
 #include "commands.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/executor.hpp"
 
 #include <iostream>
@@ -13,7 +14,7 @@ command add_worker_command(CLI::App& root, context& ctx) {
   CLI::App* sub = root.add_subcommand("__worker", "");
   sub->group("");  // hidden from --help
   sub->add_option("mode", *mode, "query | attempt")->required()->check(CLI::IsMember({"query", "attempt"}));
-  return {sub, [mode, &ctx] { return probe::worker_main(*mode, std::cin, ctx.out); }};
+  return {sub, [mode, &ctx] { return probe::worker_main(builtin_catalogue(), *mode, std::cin, ctx.out); }};
 }
 
 }  // namespace sm121probe::cli

@@ -21,7 +21,7 @@ bool parse_int(std::string_view s, int& out) {
 
 std::optional<gpu_arch> arch_from_sm(int sm, arch_variant variant) {
   if (sm < 10 || sm > 999) return std::nullopt;
-  if (sm == 101) sm = 110;  // Thor: sm_101 before CUDA 13.0, sm_110 since.
+  if (sm == renamed_thor_sm) sm = 110;  // Thor: sm_101 before CUDA 13.0, sm_110 since.
   return gpu_arch{sm / 10, sm % 10, variant};
 }
 
@@ -127,7 +127,15 @@ std::optional<ptx_isa_limit> max_ptx_isa_for(const cuda_version& driver) {
   const row* best = &table.front();
   for (const row& r : table)
     if (r.cuda <= driver) best = &r;
-  return ptx_isa_limit{best->isa, driver <= table.back().cuda};
+  return ptx_isa_limit{best->isa, driver <= table.back().cuda, table.back().cuda};
+}
+
+std::string describe_ptx_limit(const cuda_version& driver) {
+  const auto limit = max_ptx_isa_for(driver);
+  if (!limit) return "unknown (older than CUDA 10.0)";
+  if (limit->exact) return fmt::format("≤ {}", to_string(limit->isa));
+  return fmt::format("≤ {} (assumed: CUDA {} is newer than {}, the newest release this tool knows)",
+                     to_string(limit->isa), to_string(driver), to_string(limit->newest_known));
 }
 
 compat_result sass_runs_on(const gpu_arch& image, const gpu_arch& device) {
@@ -169,8 +177,11 @@ compat_result ptx_isa_accepted(const ptx_isa& isa, const cuda_version& driver) {
   if (!limit)
     return {false, fmt::format("driver CUDA {} predates the PTX ISA table (CUDA 10.0+)", to_string(driver))};
   if (isa <= limit->isa) return {true, {}};
-  if (!limit->exact)  // newer driver than the table: it accepts at least the newest known ISA
-    return {true, {}};
+  if (!limit->exact)  // newer driver than the table: assumed to accept the newest known ISA, not more
+    return {false, fmt::format("PTX ISA {} is newer than any this tool knows; a driver for CUDA {} (newer than {}, "
+                               "the newest release in its table) is assumed to accept <= {}",
+                               to_string(isa), to_string(driver), to_string(limit->newest_known),
+                               to_string(limit->isa))};
   return {false, fmt::format("PTX ISA {} is newer than the driver (CUDA {}) accepts (<= {})", to_string(isa),
                              to_string(driver), to_string(limit->isa))};
 }

@@ -1,6 +1,5 @@
 #include "sm121probe/probe/executor.hpp"
 
-#include "sm121probe/probe/registry.hpp"
 #include "sm121probe/report/json.hpp"
 #include "subprocess.hpp"
 
@@ -220,7 +219,7 @@ class line_observer final : public stage_observer {
 
 }  // namespace
 
-int worker_main(const std::string& mode, std::istream& in, std::ostream& out) {
+int worker_main(const catalogue& cat, const std::string& mode, std::istream& in, std::ostream& out) {
   std::string line;
   if (!std::getline(in, line)) return 2;
   json rq;
@@ -241,7 +240,7 @@ int worker_main(const std::string& mode, std::istream& in, std::ostream& out) {
     return 0;
   }
   if (mode != "attempt") return 2;
-  const probe* spec = find_probe(rq.value("probe", ""));
+  const probe* spec = cat.find(rq.value("probe", ""));
   const std::string label = rq.value("variant", "");
   const variant* var = nullptr;
   if (spec)

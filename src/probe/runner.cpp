@@ -1,9 +1,7 @@
 #include "sm121probe/probe/runner.hpp"
 
 #include "sm121probe/binscan/ptx.hpp"
-#include "sm121probe/kernels.hpp"
 #include "sm121probe/probe/expectations.hpp"
-#include "sm121probe/probe/registry.hpp"
 #include "sm121probe/probe/sass.hpp"
 #include "sm121probe/version.hpp"
 
@@ -67,12 +65,13 @@ std::string jit_target_for(const gpu_arch& arch) {
   return sass_name(t);
 }
 
-compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, const variant& v,
-                                 const gpu_arch& arch, bool offline, std::optional<cuda_version> driver) {
+compiled_variant compile_variant(const nvrtc::toolchain& tools, const catalogue& cat, const probe& p,
+                                 const variant& v, const gpu_arch& arch, bool offline,
+                                 std::optional<cuda_version> driver) {
   compiled_variant out;
   out.attempt.variant = v.label;
   out.attempt.fallback = v.fallback;
-  const auto source = kernels::find(p.kernel);
+  const auto source = cat.kernel(p.kernel);
   if (!source) {
     out.attempt.target = v.target.name.empty() ? sass_name(arch.base()) : v.target.name;
     out.attempt.stages.push_back(
@@ -83,7 +82,7 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
   rq.name = std::string(source->path);
   rq.source = source->text;
   rq.options = v.options;
-  rq.headers = kernels::headers();
+  rq.headers = cat.headers;
 
   if (v.target.how == target_spec::kind::device_native) {
     // Least specific first: the first target that compiles is the one recorded;
@@ -119,7 +118,7 @@ compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, 
     out.attempt.notes = std::move(rejected);
     // Native means the hardware instruction: judge the SASS (docs/classification.md).
     if (!v.fallback && !p.sass_checks.empty()) {
-      if (auto inspection = inspect_sass(tools, out.attempt.target, out.image, p.sass_checks)) {
+      if (auto inspection = inspect_sass(tools, out.attempt.target, out.image, p.sass_checks, cat.sass_classes)) {
         out.attempt.sass = std::move(inspection->summary);
         out.attempt.emulated = inspection->emulated;
       } else {
@@ -237,7 +236,7 @@ namespace {
 
 // Expectation and cross-references, once the verdict is known.
 void finish_probe(report::probe_result& pr, const probe& p, const gpu_arch& arch) {
-  const expected_verdict e = expected_for(p.id, arch);
+  const expected_verdict e = expected_for(p, arch);
   pr.expectation = e.kind;
   pr.expected = e.verdict;
   pr.expected_source = e.source;
@@ -271,8 +270,8 @@ gpu_arch validate_target(const arch_name& t, const nvrtc::toolchain& tools, cons
 
 }  // namespace
 
-report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& tools, device_executor* executor,
-                               run_observer* observer) {
+report::run_report run_battery(const run_options& opts, const catalogue& cat, const nvrtc::toolchain& tools,
+                               device_executor* executor, run_observer* observer) {
   report::run_report r;
   fill_host_and_tool(r);
   r.created = report::utc_now_iso8601();
@@ -282,7 +281,7 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
   r.toolkit.nvjitlink_version = tools.nvjitlink_version();
   r.toolkit.nvjitlink_error = tools.nvjitlink_error();
 
-  const std::vector<const probe*> selected = select_probes(opts.only, opts.skip);
+  const std::vector<const probe*> selected = cat.select(opts.only, opts.skip);
   if (selected.empty()) throw selection_error("--only/--skip select no probe (see `sm121-probe list`)");
 
   bool offline = true;
@@ -344,7 +343,7 @@ report::run_report run_battery(const run_options& opts, const nvrtc::toolchain& 
         const probe& p = *selected[jobs[k].probe_index];
         const variant& v = p.variants[jobs[k].variant_index];
         try {
-          compiled[k] = compile_variant(tools, p, v, arch, offline, offline ? opts.driver_cuda : std::nullopt);
+          compiled[k] = compile_variant(tools, cat, p, v, arch, offline, offline ? opts.driver_cuda : std::nullopt);
         } catch (const std::exception& e) {
           compiled[k].attempt.variant = v.label;
           compiled[k].attempt.fallback = v.fallback;

@@ -1,6 +1,5 @@
 #include "sm121probe/probe/sass.hpp"
 
-#include "narrow_ptx.cuh"
 #include "sm121probe/binscan/elf.hpp"
 
 #include <fmt/format.h>
@@ -294,24 +293,16 @@ instruction_cost measure_instruction(const nvrtc::toolchain& tools, const std::s
   return measure_cached(tools, target, {c}).front().cost;
 }
 
-const std::vector<sass_check>& class_catalogue() {
-  static const std::vector<sass_check> catalogue = {
-      {"HMMA", SM121_PTX_MMA_F16, "ffff", "rrrrrrffff"},
-      {"IMMA", SM121_PTX_MMA_S8, "rrrr", "rrrrrrrrrr"},
-      {"QMMA", SM121_PTX_MMA_FP8("e4m3"), "ffff", "rrrrrrffff"},
-      {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e4m3"), "ffff", "rrrrrrffffrr"},
-      {"OMMA.SF", SM121_PTX_MMA_MXF4, "ffff", "rrrrrrffffrr"},
-      {"F2FP", SM121_PTX_CVT_F32_TO_F16X2, "r", "ff"},
-  };
-  return catalogue;
-}
-
-std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target) {
-  return class_cache().get(tools.nvrtc_version() + "\x1f" + target, [&] {
+std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target,
+                                        const std::vector<sass_check>& classes) {
+  std::string key = tools.nvrtc_version() + "\x1f" + target;
+  for (const auto& c : classes)
+    key += fmt::format("\x1e{}\x1f{}\x1f{}\x1f{}", c.expected_class, c.ptx, c.outputs, c.inputs);
+  return class_cache().get(key, [&] {
     std::vector<sass_class> out;
-    const std::vector<measured> costs = measure_cached(tools, target, class_catalogue());
-    for (std::size_t i = 0; i < class_catalogue().size(); ++i) {
-      const sass_check& rep = class_catalogue()[i];
+    const std::vector<measured> costs = measure_cached(tools, target, classes);
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      const sass_check& rep = classes[i];
       sass_class c;
       c.label = rep.expected_class;
       c.representative = short_ptx(rep.ptx);
@@ -384,16 +375,17 @@ check_result judge(const std::string& target, const sass_check& chk, const instr
 }  // namespace
 
 std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const std::string& target,
-                                            std::span<const std::byte> image, const std::vector<sass_check>& checks) {
+                                            std::span<const std::byte> image, const std::vector<sass_check>& checks,
+                                            const std::vector<sass_check>& class_catalogue) {
   const auto kernels = read_kernels(image);
   if (!kernels) return std::nullopt;
-  const std::vector<sass_class> classes = resolve_classes(tools, target);
+  const std::vector<sass_class> classes = resolve_classes(tools, target, class_catalogue);
   const std::vector<measured> costs = measure_cached(tools, target, checks);
   std::optional<unsigned> filler;
   for (const auto& m : costs)
     if (!filler) filler = m.filler;
   if (!filler)
-    for (const auto& m : measure_cached(tools, target, class_catalogue()))
+    for (const auto& m : measure_cached(tools, target, class_catalogue))
       if (!filler) filler = m.filler;
 
   std::vector<sass_instruction> all;

@@ -1,10 +1,11 @@
 #include "probes.hpp"
 
 #include <cmath>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
-probe make_cuda_fma() {
+static probe make_cuda_fma() {
   probe p;
   p.id = "cuda.fma";
   p.category = "sanity";
@@ -14,6 +15,8 @@ probe make_cuda_fma() {
       "load, launch, copy back, comparison with the CPU. If this fails nothing else can work: the toolkit "
       "cannot target the GPU, or the driver cannot load or run code on it.";
   p.kernel = "kernels/cuda_fma.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "cuda-guide"};
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {
     constexpr int n = 4096;
@@ -48,5 +51,8 @@ probe make_cuda_fma() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(100, make_cuda_fma);
 
 }  // namespace sm121probe::probe

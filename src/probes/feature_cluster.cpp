@@ -2,12 +2,12 @@
 // then the largest cluster size cuOccupancyMaxActiveClusters grants, launched
 // and verified) and cluster.dsmem (distributed shared memory through mapa +
 // ld.shared::cluster, standard program with a cluster launch).
-#include "feature_probes.hpp"
 #include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -105,7 +105,7 @@ void cluster_launch_program(session& s, const test_case& tc, const probe& p) {
 
 }  // namespace
 
-probe make_cluster_launch() {
+static probe make_cluster_launch() {
   probe p;
   p.id = "cluster.launch";
   p.category = "cluster";
@@ -120,6 +120,8 @@ probe make_cluster_launch() {
       "and no GB10 run of a cluster kernel was found, so this probe settles it on the device. The portable "
       "maximum is 8; 16 is documented as non-portable for B200 only.";
   p.kernel = "kernels/cluster_launch.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"};
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.skip_reason = needs_sm90;
   p.program = cluster_launch_program;
@@ -147,7 +149,7 @@ probe make_cluster_launch() {
   return p;
 }
 
-probe make_cluster_dsmem() {
+static probe make_cluster_dsmem() {
   probe p;
   p.id = "cluster.dsmem";
   p.category = "cluster";
@@ -161,6 +163,8 @@ probe make_cluster_dsmem() {
       "(sm_120) test passes, while some DGX Spark write-ups and an issue title say GB10 lacks it; none showed a "
       "failing test.";
   p.kernel = "kernels/cluster_dsmem.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "unknown"}, "clusters"};
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.skip_reason = needs_sm90;
   p.make_case = [](const exec_facts&) {
@@ -183,5 +187,9 @@ probe make_cluster_dsmem() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(530, make_cluster_launch);
+SM121PROBE_FAMILY(531, make_cluster_dsmem);
 
 }  // namespace sm121probe::probe

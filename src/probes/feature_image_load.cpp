@@ -3,11 +3,11 @@
 // JIT); on a device the image is loaded and run, offline the runner predicts
 // the load from the compatibility rules in arch.hpp (SASS) or links the PTX
 // with nvJitLink for this architecture (PTX). One variant, no fallback.
-#include "feature_probes.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -51,13 +51,32 @@ std::string image_note(const std::string& target) {
 
 }  // namespace
 
-const std::vector<std::string>& image_load_targets() {
-  static const std::vector<std::string> targets = {"sm_120",  "sm_120a", "sm_120f",     "sm_121",       "sm_121a",
-                                                   "sm_100a", "sm_90",   "compute_120", "compute_121a", "compute_80"};
-  return targets;
+// The images, in report order, each with the verdict expected on sm_80, sm_86,
+// sm_89, sm_90, sm_100, sm_120, sm_121: the compatibility rules
+// (docs/compatibility.md).
+struct image {
+  const char* target;
+  std::vector<std::string> expected;
+};
+
+static const std::vector<image>& images() {
+  static const std::vector<image> list = {
+      {"sm_120", {"failing", "failing", "failing", "failing", "failing", "native", "native"}},
+      {"sm_120a", {"failing", "failing", "failing", "failing", "failing", "native", "failing"}},
+      {"sm_120f", {"failing", "failing", "failing", "failing", "failing", "native", "native"}},
+      {"sm_121", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}},
+      {"sm_121a", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}},
+      {"sm_100a", {"failing", "failing", "failing", "failing", "native", "failing", "failing"}},
+      {"sm_90", {"failing", "failing", "failing", "native", "failing", "failing", "failing"}},
+      {"compute_120", {"failing", "failing", "failing", "failing", "failing", "native", "native"}},
+      {"compute_121a", {"failing", "failing", "failing", "failing", "failing", "failing", "native"}},
+      {"compute_80", {"native", "native", "native", "native", "native", "native", "native"}},
+  };
+  return list;
 }
 
-probe make_image_load(const std::string& target) {
+static probe make_image_load(const image& img) {
+  const std::string target = img.target;
   const bool ptx = target.rfind("compute_", 0) == 0;
   probe p;
   p.id = "image.load." + target;
@@ -70,6 +89,7 @@ probe make_image_load(const std::string& target) {
                   target, ptx ? "PTX" : "SASS",
                   ptx ? " by JIT-linking the PTX for this architecture with nvJitLink" : "", image_note(target));
   p.kernel = "kernels/image_load.cu";
+  p.expected = {img.expected, "compat-rules"};
   p.variants = {variant{"image", target_spec::fixed(target), false, {}}};
   p.make_case = [](const exec_facts&) {
     constexpr unsigned n = 1024;
@@ -91,5 +111,12 @@ probe make_image_load(const std::string& target) {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(510, [] {
+  std::vector<probe> out;
+  for (const auto& img : images()) out.push_back(make_image_load(img));
+  return out;
+});
 
 }  // namespace sm121probe::probe

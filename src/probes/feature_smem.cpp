@@ -2,12 +2,12 @@
 // after the opt-in attribute, against the reported property. Custom program:
 // query, opt in, launch, search downwards if the reported value fails, verify
 // the kernel's view of every word at the size that worked.
-#include "feature_probes.hpp"
 #include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -128,7 +128,7 @@ void smem_max_program(session& s, const test_case& tc, const probe& p) {
 
 }  // namespace
 
-probe make_smem_max() {
+static probe make_smem_max() {
   probe p;
   p.id = "smem.max";
   p.category = "memory";
@@ -142,6 +142,8 @@ probe make_smem_max() {
       "block, like the RTX 50 series and far below the 227 KiB of Hopper and datacenter Blackwell, which is why "
       "kernels tuned for those fail to launch on DGX Spark. Offline the probe only compiles.";
   p.kernel = "kernels/smem_max.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "smem-optin"};
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.program = smem_max_program;
   p.runtime_only = true;  // what the driver grants is a run-time question
@@ -165,5 +167,8 @@ probe make_smem_max() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(540, make_smem_max);
 
 }  // namespace sm121probe::probe

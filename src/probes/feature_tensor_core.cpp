@@ -10,10 +10,10 @@
 // The kernels follow the PTX ISA for descriptors, TMEM allocation, commits,
 // barriers and fences, but they have only been compiled (sm_100a / sm_90a
 // images are produced and inspected offline); nobody has run them here.
-#include "feature_probes.hpp"
 #include "feature_tc_layout.cuh"
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -67,7 +67,7 @@ constexpr const char* tcgen05_context =
 
 }  // namespace
 
-probe make_tcgen05_alloc() {
+static probe make_tcgen05_alloc() {
   probe p;
   p.id = "tcgen05.alloc";
   p.category = "tensor-core";
@@ -78,6 +78,8 @@ probe make_tcgen05_alloc() {
                   "the 512 columns and disjoint, then the warp frees them.") +
               tcgen05_context;
   p.kernel = "kernels/tcgen05_alloc.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"};
   p.variants = native_and("sm100a", "sm_100a");
   p.see_also = {"mma.*"};
   p.make_case = [](const exec_facts&) {
@@ -93,7 +95,7 @@ probe make_tcgen05_alloc() {
   return p;
 }
 
-probe make_tcgen05_mma() {
+static probe make_tcgen05_mma() {
   probe p;
   p.id = "tcgen05.mma";
   p.category = "tensor-core";
@@ -105,6 +107,8 @@ probe make_tcgen05_mma() {
                   "the 128x16 result with tcgen05.ld and compare it with the exact CPU product.") +
               tcgen05_context;
   p.kernel = "kernels/tcgen05_mma.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"};
   p.variants = native_and("sm100a", "sm_100a");
   p.see_also = {"mma.*"};
   p.make_case = [](const exec_facts&) {
@@ -125,7 +129,7 @@ probe make_tcgen05_mma() {
   return p;
 }
 
-probe make_tcgen05_ld() {
+static probe make_tcgen05_ld() {
   probe p;
   p.id = "tcgen05.ld";
   p.category = "tensor-core";
@@ -137,6 +141,8 @@ probe make_tcgen05_ld() {
                   "accumulators out of Tensor Memory.") +
               tcgen05_context;
   p.kernel = "kernels/tcgen05_ld.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "failing", "failing"}, "ptx-tcgen05"};
   p.variants = native_and("sm100a", "sm_100a");
   p.see_also = {"mma.*"};
   p.make_case = [](const exec_facts&) {
@@ -161,7 +167,7 @@ probe make_tcgen05_ld() {
   return p;
 }
 
-probe make_wgmma_mma_async() {
+static probe make_wgmma_mma_async() {
   probe p;
   p.id = "wgmma.mma_async";
   p.category = "tensor-core";
@@ -176,6 +182,8 @@ probe make_wgmma_mma_async() {
       "mma.sync instead (the mma.* probes: \"Ampere mode\"). The kernel follows the PTX ISA but has only been "
       "compiled, never run, by this project.";
   p.kernel = "kernels/wgmma_f16.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "native", "failing", "failing", "failing"}, "ptx-wgmma"};
   p.variants = native_and("sm90a", "sm_90a");
   p.see_also = {"mma.*"};
   p.make_case = [](const exec_facts&) {
@@ -203,5 +211,11 @@ probe make_wgmma_mma_async() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(500, make_tcgen05_alloc);
+SM121PROBE_FAMILY(501, make_tcgen05_mma);
+SM121PROBE_FAMILY(502, make_tcgen05_ld);
+SM121PROBE_FAMILY(503, make_wgmma_mma_async);
 
 }  // namespace sm121probe::probe

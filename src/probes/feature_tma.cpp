@@ -1,13 +1,13 @@
 // The Tensor Memory Accelerator: 1-D bulk copies (tma.bulk) and 2-D tiled
 // tensor loads through a tensor map (tma.tensor, custom host program: the map
 // is encoded with cuTensorMapEncodeTiled from the placed buffer's address).
-#include "feature_probes.hpp"
 #include "sm121probe/probe/program.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <cstring>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -56,7 +56,7 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
 
 }  // namespace
 
-probe make_tma_bulk() {
+static probe make_tma_bulk() {
   probe p;
   p.id = "tma.bulk";
   p.category = "data-movement";
@@ -68,6 +68,8 @@ probe make_tma_bulk() {
       "kernels use to stream operands; on DGX Spark it compiles for plain sm_121 and is reported working (the "
       "ThunderKittens port and CUTLASS's SM120 path use it on GB10).";
   p.kernel = "kernels/tma_bulk.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"};
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.skip_reason = needs_sm90;
   p.make_case = [](const exec_facts&) {
@@ -89,7 +91,7 @@ probe make_tma_bulk() {
   return p;
 }
 
-probe make_tma_tensor() {
+static probe make_tma_tensor() {
   probe p;
   p.id = "tma.tensor";
   p.category = "data-movement";
@@ -104,6 +106,8 @@ probe make_tma_tensor() {
       "every sm_12x target.",
       tensor_w, tensor_h, box_w, box_h);
   p.kernel = "kernels/tma_tensor.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"};
   p.variants = {variant{"native", target_spec::native(), false, {}}};
   p.skip_reason = needs_sm90;
   p.program = tma_tensor_program;
@@ -133,5 +137,9 @@ probe make_tma_tensor() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(520, make_tma_bulk);
+SM121PROBE_FAMILY(521, make_tma_tensor);
 
 }  // namespace sm121probe::probe

@@ -3,7 +3,6 @@
 // the CPU through its own pointer. The program is the standard one, preceded
 // by notes of the device attributes that decide the outcome (and, for managed
 // memory, the cuMemGetInfo figure beside /proc/meminfo's MemAvailable).
-#include "feature_probes.hpp"
 #include "sm121probe/probe/program.hpp"
 
 #include "sm121probe/cuda/device_query.hpp"
@@ -12,6 +11,7 @@
 
 #include <cstdint>
 #include <utility>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -103,7 +103,7 @@ std::function<std::optional<std::string>(const exec_facts&)> skip_unless(std::st
 
 }  // namespace
 
-probe make_um_managed() {
+static probe make_um_managed() {
   probe p = make_um(
       "um.managed", "Managed memory (cuMemAllocManaged) written by the CPU, updated in place by a kernel, read back",
       "A cuMemAllocManaged buffer is filled by the CPU, updated in place by a kernel and read back by the CPU "
@@ -117,10 +117,12 @@ probe make_um_managed() {
        {"integrated", CU_DEVICE_ATTRIBUTE_INTEGRATED}},
       0x3a11);
   p.skip_reason = skip_unless("managed_memory", "the device does not support managed memory");
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "cuda-guide-um"};
   return p;
 }
 
-probe make_um_pageable() {
+static probe make_um_pageable() {
   probe p = make_um(
       "um.pageable", "Plain malloc'd host memory read and written directly by a kernel (pageable memory access)",
       "A buffer from the ordinary C heap (not registered, not managed) is handed to a kernel as is, updated in "
@@ -136,11 +138,13 @@ probe make_um_pageable() {
   p.skip_reason = skip_unless("pageable_memory_access",
                               "the device cannot access pageable host memory (no HMM / ATS); a kernel touching "
                               "malloc'd memory would fault");
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"", "", "", "", "", "", "native"}, "um-gb10"};
   return p;
 }
 
-probe make_um_registered() {
-  return make_um(
+static probe make_um_registered() {
+  probe p = make_um(
       "um.registered", "Host memory pinned and mapped with cuMemHostRegister, updated in place by a kernel",
       "Ordinary page-aligned host memory is pinned and mapped for the device with cuMemHostRegister "
       "(CU_MEMHOSTREGISTER_DEVICEMAP), updated in place by a kernel through the mapped pointer and read back. "
@@ -152,6 +156,14 @@ probe make_um_registered() {
       {{"host_memory_register_supported", CU_DEVICE_ATTRIBUTE_HOST_REGISTER_SUPPORTED},
        {"integrated", CU_DEVICE_ATTRIBUTE_INTEGRATED}},
       0x4e61);
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "failing"}, "um-gb10"};
+  return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(560, make_um_managed);
+SM121PROBE_FAMILY(561, make_um_pageable);
+SM121PROBE_FAMILY(562, make_um_registered);
 
 }  // namespace sm121probe::probe

@@ -1,11 +1,11 @@
 // Warp-level and asynchronous-copy instructions of the sm_80 / sm_90 eras:
 // cp.async, stmatrix, elect.sync, redux.sync. Standard program each.
-#include "feature_probes.hpp"
 #include "probes.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -21,7 +21,7 @@ std::vector<variant> native_only() { return {variant{"native", target_spec::nati
 
 }  // namespace
 
-probe make_cp_async() {
+static probe make_cp_async() {
   probe p;
   p.id = "cp.async";
   p.category = "data-movement";
@@ -33,6 +33,8 @@ probe make_cp_async() {
       "GEMM and attention kernel, which is the path DGX Spark runs when a library has no Blackwell-specific "
       "code.";
   p.kernel = "kernels/cp_async.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "ptx-cp-async"};
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint32_t> in(3 * 128 * 4);
@@ -60,7 +62,7 @@ probe make_cp_async() {
   return p;
 }
 
-probe make_stmatrix() {
+static probe make_stmatrix() {
   probe p;
   p.id = "stmatrix";
   p.category = "data-movement";
@@ -70,6 +72,8 @@ probe make_stmatrix() {
       "plain and transposed, and checks every element. stmatrix is the epilogue store of Hopper- and "
       "Blackwell-era CUTLASS kernels (the inverse of ldmatrix); it compiles for plain sm_121.";
   p.kernel = "kernels/stmatrix.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-stmatrix"};
   p.variants = native_only();
   p.skip_reason = needs_sm90;
   p.make_case = [](const exec_facts&) {
@@ -101,7 +105,7 @@ probe make_stmatrix() {
   return p;
 }
 
-probe make_elect_sync() {
+static probe make_elect_sync() {
   probe p;
   p.id = "elect.sync";
   p.category = "warp";
@@ -113,6 +117,8 @@ probe make_elect_sync() {
       "specified, so it is not compared). Blackwell- and Hopper-era kernels use elect.sync to pick the one "
       "thread that issues TMA copies and tensor-core instructions; it compiles for plain sm_121.";
   p.kernel = "kernels/elect_sync.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-elect"};
   p.variants = native_only();
   p.skip_reason = needs_sm90;
   p.make_case = [](const exec_facts&) {
@@ -131,7 +137,7 @@ probe make_elect_sync() {
   return p;
 }
 
-probe make_redux_sync() {
+static probe make_redux_sync() {
   probe p;
   p.id = "redux.sync";
   p.category = "warp";
@@ -143,6 +149,8 @@ probe make_redux_sync() {
       "the floating-point form (.f32) exists only on datacenter Blackwell (sm_100a/f, sm_103a) and is rejected "
       "by ptxas for sm_121, so it is not probed.";
   p.kernel = "kernels/redux_sync.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "ptx-redux"};
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {
     std::vector<std::int32_t> x(32);
@@ -183,5 +191,11 @@ probe make_redux_sync() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(550, make_cp_async);
+SM121PROBE_FAMILY(551, make_stmatrix);
+SM121PROBE_FAMILY(552, make_elect_sync);
+SM121PROBE_FAMILY(553, make_redux_sync);
 
 }  // namespace sm121probe::probe

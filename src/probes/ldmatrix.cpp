@@ -1,10 +1,11 @@
 #include "probes.hpp"
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
-probe make_ldmatrix() {
+static probe make_ldmatrix() {
   probe p;
   p.id = "ldmatrix";
   p.category = "data-movement";
@@ -14,6 +15,8 @@ probe make_ldmatrix() {
       ".trans) and checks every register of every lane. This is how sm_80-path GEMMs (and Triton's fallback "
       "for sm_12x) feed the tensor cores.";
   p.kernel = "kernels/ldmatrix.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "ptx-ldmatrix"};
   p.variants = native_and_sm80_ptx();
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint16_t> in(4 * 8 * 8);
@@ -45,5 +48,8 @@ probe make_ldmatrix() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(300, make_ldmatrix);
 
 }  // namespace sm121probe::probe

@@ -6,6 +6,7 @@
 #include "probes.hpp"
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -93,6 +94,8 @@ probe make_mma(const mma_spec& spec) {
   p.description = spec.description;
   p.details = spec.details;
   p.kernel = spec.kernel;
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, "ptx-mma"};
   p.variants = native_and_sm80_ptx();
   p.sass_checks = {spec.sass};
   p.make_case = [spec](const exec_facts&) {
@@ -137,7 +140,7 @@ probe make_mma(const mma_spec& spec) {
 
 }  // namespace
 
-std::vector<probe> make_mma_sm80_probes() {
+static std::vector<probe> make_mma_sm80_probes() {
   using sm121::mma_shape;
   const mma_spec specs[] = {
       {"mma.f16", "kernels/mma_f16.cu", "Warp MMA m16n8k16 f16 x f16 -> f32 (HMMA, the sm_80 tensor-core path)",
@@ -166,5 +169,8 @@ std::vector<probe> make_mma_sm80_probes() {
   for (const auto& s : specs) out.push_back(make_mma(s));
   return out;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(200, make_mma_sm80_probes);
 
 }  // namespace sm121probe::probe

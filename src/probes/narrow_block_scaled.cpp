@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -51,6 +52,8 @@ probe make_block_scaled(const bs_spec& s) {
   p.description = s.description;
   p.details = s.details;
   p.kernel = "kernels/mma_block_scaled.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"}, "ptx-block-scale"};
   p.variants = narrow::native_and_dequant({fmt::format("-DSM121_BS_KIND={}", s.kind)});
   p.see_also = {"mma.f16"};
   p.sass_checks = {s.check};
@@ -105,7 +108,7 @@ probe make_block_scaled(const bs_spec& s) {
 
 }  // namespace
 
-probe make_mma_mxf8f6f4() {
+static probe make_mma_mxf8f6f4() {
   return make_block_scaled(
       {"mma.mxf8f6f4", 0, 32, 1, narrow_format::e4m3, narrow_format::e2m1, narrow_format::ue8m0,
        "Block-scaled warp MMA m16n8k32 .kind::mxf8f6f4, MXFP8 (e4m3) x MXFP4 (e2m1), ue8m0 scales, 1X (QMMA.SF)",
@@ -117,7 +120,7 @@ probe make_mma_mxf8f6f4() {
        {"QMMA.SF", SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1"), "ffff", "rrrrrrffffrr"}, 330});
 }
 
-probe make_mma_mxf4() {
+static probe make_mma_mxf4() {
   return make_block_scaled(
       {"mma.mxf4", 1, 64, 2, narrow_format::e2m1, narrow_format::e2m1, narrow_format::ue8m0,
        "Block-scaled warp MMA m16n8k64 .kind::mxf4, MXFP4 (e2m1, dense), ue8m0 scales, 2X (OMMA.SF)",
@@ -128,7 +131,7 @@ probe make_mma_mxf4() {
        {"OMMA.SF", SM121_PTX_MMA_MXF4, "ffff", "rrrrrrffffrr"}, 331});
 }
 
-probe make_mma_nvf4() {
+static probe make_mma_nvf4() {
   return make_block_scaled(
       {"mma.nvf4", 2, 64, 4, narrow_format::e2m1, narrow_format::e2m1, narrow_format::ue4m3,
        "Block-scaled warp MMA m16n8k64 .kind::mxf4nvf4, NVFP4 (e2m1 with ue4m3 scales per 16 values), 4X",
@@ -139,5 +142,10 @@ probe make_mma_nvf4() {
        "fallback is the software path.",
        {"OMMA.SF", SM121_PTX_MMA_NVF4, "ffff", "rrrrrrffffrr"}, 332});
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(410, make_mma_mxf8f6f4);
+SM121PROBE_FAMILY(411, make_mma_mxf4);
+SM121PROBE_FAMILY(412, make_mma_nvf4);
 
 }  // namespace sm121probe::probe

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -152,8 +153,8 @@ probe make_cvt(const cvt_spec& s) {
 
 }  // namespace
 
-probe make_cvt_fp4() {
-  return make_cvt({"cvt.fp4",
+static probe make_cvt_fp4() {
+  probe p = make_cvt({"cvt.fp4",
                    0,
                    {narrow_format::e2m1},
                    {{narrow_format::e2m1, false}},
@@ -164,10 +165,13 @@ probe make_cvt_fp4() {
                    "midpoint and saturation, against a CPU codec that matches the CUDA toolkit's cuda_fp4.h.",
                    {{"F2FP", SM121_PTX_CVT_F32_TO_E2M1X2, "h", "ff"},
                     {"F2FP", SM121_PTX_CVT_E2M1X2_TO_F16X2, "r", "h"}}});
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
+  return p;
 }
 
-probe make_cvt_fp6() {
-  return make_cvt({"cvt.fp6",
+static probe make_cvt_fp6() {
+  probe p = make_cvt({"cvt.fp6",
                    1,
                    {narrow_format::e3m2, narrow_format::e2m3},
                    {{narrow_format::e3m2, false}, {narrow_format::e2m3, false}},
@@ -180,10 +184,13 @@ probe make_cvt_fp6() {
                     {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e3m2"), "r", "h"},
                     {"F2FP", SM121_PTX_CVT_F32_TO_X2("e2m3"), "h", "ff"},
                     {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e2m3"), "r", "h"}}});
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
+  return p;
 }
 
-probe make_cvt_fp8() {
-  return make_cvt({"cvt.fp8",
+static probe make_cvt_fp8() {
+  probe p = make_cvt({"cvt.fp8",
                    2,
                    {narrow_format::e4m3, narrow_format::e5m2},
                    {{narrow_format::e4m3, false}, {narrow_format::e5m2, false}},
@@ -196,10 +203,13 @@ probe make_cvt_fp8() {
                     {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e4m3"), "r", "h"},
                     {"F2FP", SM121_PTX_CVT_F32_TO_X2("e5m2"), "h", "ff"},
                     {"F2FP", SM121_PTX_CVT_X2_TO_F16X2("e5m2"), "r", "h"}}});
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "native", "native", "native", "native", "native"}, "ptx-cvt"};
+  return p;
 }
 
-probe make_cvt_ue8m0() {
-  return make_cvt({"cvt.ue8m0",
+static probe make_cvt_ue8m0() {
+  probe p = make_cvt({"cvt.ue8m0",
                    3,
                    {narrow_format::ue8m0},
                    {{narrow_format::ue8m0, false}, {narrow_format::ue8m0, true}},
@@ -211,6 +221,15 @@ probe make_cvt_ue8m0() {
                    {{"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rz"), "h", "ff"},
                     {"F2FP", SM121_PTX_CVT_F32_TO_UE8M0X2("rp"), "h", "ff"},
                     {"F2FP", SM121_PTX_CVT_UE8M0X2_TO_BF16X2, "r", "h"}}});
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"failing", "failing", "failing", "failing", "native", "native", "native"}, "ptx-cvt"};
+  return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(430, make_cvt_fp4);
+SM121PROBE_FAMILY(431, make_cvt_fp6);
+SM121PROBE_FAMILY(432, make_cvt_fp8);
+SM121PROBE_FAMILY(433, make_cvt_ue8m0);
 
 }  // namespace sm121probe::probe

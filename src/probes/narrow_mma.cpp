@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include "sm121probe/probes/registration.hpp"
 
 namespace sm121probe::probe {
 
@@ -100,6 +101,10 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
         t, fp4 ? " with the 4-bit value in the middle bits of its byte" : fp8 ? "" : " with the value in the low six bits",
         fp4 ? "FP4" : fp8 ? "FP8" : "FP6");
     p.sass_checks = {{"QMMA", f8f6f4_ptx(f), "ffff", "rrrrrrffff"}};
+    // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121: .kind::f8f6f4 exists on sm_120a/f and
+    // sm_121a/f only; with FP8 operands it also compiles for sm_100a/f, where ptxas emulates it.
+    p.expected = {{"fallback", "fallback", "fallback", "fallback", "fallback", "native", "native"},
+                  f == narrow_format::e4m3 ? "sass-footprint" : "ptx-mma-narrow"};
   } else {
     p.id = "mma.fp8." + t;
     p.description = fmt::format("Warp MMA m16n8k32 {} x {} -> f32 (FP8, the sm_89+ form; QMMA)", t, t);
@@ -110,6 +115,9 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
         "QMMA. The sm80-dequant fallback decodes FP8 to f16 in registers (the path for GPUs without FP8).",
         t);
     p.sass_checks = {{"QMMA", fp8_ptx(f), "ffff", "rrrrrrffff"}};
+    // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121: FP8 mma.sync exists from sm_89;
+    // ptxas emulates it on sm_90 and sm_100 (conversions + f16 MMA).
+    p.expected = {{"fallback", "fallback", "native", "fallback", "fallback", "native", "native"}, "sass-footprint"};
   }
   p.make_case = [f, seed](const exec_facts&) {
     const band b = mma_band(f);
@@ -150,11 +158,11 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
 
 }  // namespace
 
-probe make_mma_fp8(narrow_format f) { return make_narrow_mma(f, false, 300 + static_cast<std::uint64_t>(f)); }
+static probe make_mma_fp8(narrow_format f) { return make_narrow_mma(f, false, 300 + static_cast<std::uint64_t>(f)); }
 
-probe make_mma_f8f6f4(narrow_format f) { return make_narrow_mma(f, true, 310 + static_cast<std::uint64_t>(f)); }
+static probe make_mma_f8f6f4(narrow_format f) { return make_narrow_mma(f, true, 310 + static_cast<std::uint64_t>(f)); }
 
-probe make_mma_s4() {
+static probe make_mma_s4() {
   probe p;
   p.id = "mma.s4";
   p.category = "mma";
@@ -166,6 +174,8 @@ probe make_mma_s4() {
       "tensor instruction is not used, and the SASS check reports it as emulated on DGX Spark. The sm80-ptx variant is the same code as "
       "compute_80 PTX for the driver's JIT.";
   p.kernel = "kernels/mma_s4.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why.
+  p.expected = {{"native", "native", "native", "fallback", "fallback", "fallback", "fallback"}, "sass-footprint"};
   p.variants = {variant{"native", target_spec::native(), false, {}},
                 variant{"sm80-ptx", target_spec::fixed("compute_80"), true, {}}};
   p.see_also = {"mma.s8"};
@@ -203,5 +213,14 @@ probe make_mma_s4() {
   };
   return p;
 }
+
+// Registration: one line per probe (the key orders the report; docs/architecture.md).
+SM121PROBE_FAMILY(400, [] { return make_mma_fp8(narrow_format::e4m3); });
+SM121PROBE_FAMILY(401, [] { return make_mma_fp8(narrow_format::e5m2); });
+SM121PROBE_FAMILY(402, [] { return make_mma_f8f6f4(narrow_format::e2m1); });
+SM121PROBE_FAMILY(403, [] { return make_mma_f8f6f4(narrow_format::e3m2); });
+SM121PROBE_FAMILY(404, [] { return make_mma_f8f6f4(narrow_format::e2m3); });
+SM121PROBE_FAMILY(405, [] { return make_mma_f8f6f4(narrow_format::e4m3); });
+SM121PROBE_FAMILY(420, make_mma_s4);
 
 }  // namespace sm121probe::probe

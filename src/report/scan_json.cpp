@@ -190,6 +190,7 @@ json scan_to_json(const binscan::scan_report& report, const scan_render_options&
   j["driver_cuda_source"] = to_valid_utf8(report.driver_source);
   const auto limit = max_ptx_isa_for(report.target.driver);
   j["max_ptx_isa"] = limit ? json(to_string(limit->isa)) : json(nullptr);
+  j["max_ptx_isa_assumed"] = limit && !limit->exact;
   j["grouping"] = binscan::to_string(report.group_by);
   json roots = json::array();
   for (const auto& r : report.roots) roots.push_back(to_valid_utf8(r));

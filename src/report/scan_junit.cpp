@@ -55,6 +55,7 @@ std::string render_scan_junit(const binscan::scan_report& r) {
   prop("driver_cuda", to_string(r.target.driver));
   prop("driver_cuda_source", r.driver_source);
   prop("max_ptx_isa", limit ? to_string(limit->isa) : std::string("unknown"));
+  if (limit && !limit->exact) prop("max_ptx_isa_assumed", describe_ptx_limit(r.target.driver));
   prop("grouping", binscan::to_string(r.group_by));
   for (const auto& root : r.roots) prop("root", root);
   out += "    </properties>\n";

@@ -27,9 +27,15 @@ std::string images(const binscan::file_result& f) {
   return md_text(markup::one_line(s, 160));
 }
 
+/// "up to 9.0" (with the assumption spelled out for a driver newer than the table).
+std::string isa_limit_words(const cuda_version& driver) {
+  std::string s = describe_ptx_limit(driver);
+  if (s.starts_with("≤ ")) s = "up to " + s.substr(std::string_view("≤ ").size());
+  return s;
+}
+
 std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
   const auto all = binscan::summarize_all(r);
-  const auto limit = max_ptx_isa_for(r.target.driver);
   const std::string target = sass_name(r.target.device.base());
   std::string out = fmt::format("### sm121-probe scan: {}, driver CUDA {}\n\n", target, to_string(r.target.driver));
   const std::uint64_t with_code = all.files - all.no_gpu_code;
@@ -39,7 +45,7 @@ std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
                      r.roots.size() == 1 ? fmt::format("{}", md_code(r.roots.front()))
                                          : fmt::format("{} paths", r.roots.size()),
                      target, md_text(r.target_source), to_string(r.target.driver), md_text(r.driver_source),
-                     limit ? fmt::format("up to {}", to_string(limit->isa)) : std::string("(unknown)"), with_code,
+                     md_text(isa_limit_words(r.target.driver)), with_code,
                      with_code == 1 ? "" : "s", all.native, all.fallback, all.failing, all.error, all.no_gpu_code,
                      r.skipped_files > 0 ? fmt::format(" ({} more skipped by name)", r.skipped_files) : "");
 

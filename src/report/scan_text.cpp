@@ -42,11 +42,10 @@ void print_details(const binscan::file_result& f, std::ostream& out) {
 }  // namespace
 
 void render_scan_text(const binscan::scan_report& report, std::ostream& out, const scan_render_options& opts) {
-  const auto limit = max_ptx_isa_for(report.target.driver);
   fmt::print(out, "Target {} ({}); driver CUDA {} ({}), accepts PTX ISA {}\n",
              sass_name(report.target.device.base()), escape_for_text(report.target_source),
              to_string(report.target.driver), escape_for_text(report.driver_source),
-             limit ? fmt::format("≤ {}", to_string(limit->isa)) : std::string("(unknown: older than CUDA 10.0)"));
+             describe_ptx_limit(report.target.driver));
   fmt::print(out, "\n");
 
   std::uint64_t hidden = 0;

@@ -74,6 +74,7 @@ struct entry_spec {
   // Overrides for building broken entries (applied after the honest values).
   std::optional<std::uint64_t> payload_size_override;
   std::optional<std::uint32_t> compressed_size_override;
+  std::optional<std::uint64_t> uncompressed_size_override;
   std::optional<std::uint32_t> options_offset;
 };
 
@@ -129,7 +130,7 @@ inline bytes make_entry(const entry_spec& s) {
   put<std::uint16_t>(h, 0x1A, s.version_major);
   put<std::uint32_t>(h, 0x1C, s.arch);
   put<std::uint64_t>(h, 0x28, flags);
-  put<std::uint64_t>(h, 0x38, uncompressed);
+  put<std::uint64_t>(h, 0x38, s.uncompressed_size_override.value_or(uncompressed));
   h.resize(s.header_size);
   append(h, stored);
   return h;

@@ -7,7 +7,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -119,6 +128,56 @@ TEST(ScanCli, ExitCodeZeroWhenEverythingRuns) {
   r = run_tool({"scan", "--driver-cuda", "12.8", dir.path});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("needs PTX ISA 9.0 but the driver (CUDA 12.8) accepts ≤ 8.7"), std::string::npos) << r.out;
+}
+
+// Issue 12: for a driver newer than the table of releases, the header and the
+// verdicts use one limit (the newest known ISA, assumed), and say so.
+TEST(ScanCli, DriverNewerThanTheTableUsesOneAssumedIsaLimit) {
+  temp_dir dir;
+  write(dir / "known.fatbin", b::make_container({b::ptx(90, 9, 1)}));
+  write(dir / "newer.fatbin", b::make_container({b::ptx(90, 9, 2)}));
+  const auto r = run_tool({"scan", "--target", "sm_121", "--driver-cuda", "13.2", dir.path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("accepts PTX ISA ≤ 9.1 (assumed: CUDA 13.2 is newer than 13.1"), std::string::npos) << r.out;
+  const auto doc = parse_json(run_tool({"scan", "--format", "json", "--target", "sm_121", "--driver-cuda", "13.2",
+                                        dir.path}));
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  EXPECT_EQ(doc.at("max_ptx_isa"), "9.1");
+  EXPECT_EQ(doc.at("max_ptx_isa_assumed"), true);
+  EXPECT_EQ(file_entry(doc, "/known.fatbin")->at("verdict"), "fallback");
+  const auto* newer = file_entry(doc, "/newer.fatbin");
+  EXPECT_EQ(newer->at("verdict"), "failing");
+  EXPECT_NE(newer->at("reason").get<std::string>().find("needs PTX ISA 9.2 but the driver (CUDA 13.2) accepts ≤ 9.1 "
+                                                        "(assumed"),
+            std::string::npos)
+      << newer->dump();
+  const auto known = parse_json(run_tool({"scan", "--format", "json", "--driver-cuda", "13.0", dir.path}));
+  EXPECT_EQ(known.at("max_ptx_isa_assumed"), false);
+}
+
+// Issue 12: sm_101 (CUDA 12.9's name for Thor) is printed as the binary says,
+// with the rename mentioned, and --target sm_101 is not silently sm_110.
+TEST(ScanCli, RenamedThorArchitectureKeepsItsName) {
+  temp_dir dir;
+  write(dir / "thor.fatbin", b::make_container({b::sass(101)}));
+  for (const std::string t : {"sm_101", "10.1", "101"}) {
+    const auto r = run_tool({"scan", "--target", t, "--driver-cuda", "13.0", dir / "thor.fatbin"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("Target sm_110 (given with --target " + t +
+                         ": the name CUDA 12.x used for sm_110 (Thor), judged as sm_110)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("sm_101 (CUDA 13 name: sm_110) SASS loads on 11.0"), std::string::npos) << r.out;
+  }
+  const auto plain = run_tool({"scan", "--target", "sm_110", "--driver-cuda", "13.0", dir / "thor.fatbin"});
+  EXPECT_NE(plain.out.find("Target sm_110 (given with --target);"), std::string::npos) << plain.out;
+  const auto doc = parse_json(run_tool({"scan", "--format", "json", "--target", "sm_121", dir / "thor.fatbin"}));
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  const auto* f = file_entry(doc, "/thor.fatbin");
+  EXPECT_EQ(f->at("verdict"), "failing");
+  EXPECT_EQ(f->at("sass"), nlohmann::json::array({"sm_101"}));
+  EXPECT_NE(f->at("reason").get<std::string>().find("SASS for sm_101 (CUDA 13 name: sm_110) only"), std::string::npos)
+      << f->dump();
 }
 
 TEST(ScanCli, DefaultsSayWhatWasAssumed) {
@@ -254,6 +313,191 @@ TEST(ScanCli, RealPythonInterpreterWorks) {
   const auto doc = parse_json(r);
   EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
   EXPECT_FALSE(doc.at("roots").empty()) << "python3 reports at least one site-packages directory";
+}
+
+// ---- Hostile inputs (issue 11, items 4, 5, 9, 10) -----------------------------------
+// Each case runs under `timeout` so that the old behaviour (a hang) fails the
+// test instead of hanging it.
+
+testing::process_result run_tool_bounded(const std::vector<std::string>& args, int seconds = 60) {
+  std::vector<std::string> argv{"timeout", "-s", "KILL", std::to_string(seconds), SM121PROBE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_process(argv);
+}
+
+/// Runs the tool with stdout/stderr into files of `dir`; returns its exit code and its peak RSS in KiB.
+std::pair<int, long> run_tool_measured(const temp_dir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{SM121PROBE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, (dir / "measured.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, (dir / "measured.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return {-1, 0};
+  int status = 0;
+  rusage ru {};
+  ::wait4(pid, &status, 0, &ru);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), ru.ru_maxrss};
+}
+
+TEST(ScanHostile, FifoNamedOnTheCommandLineIsAnErrorNotAHang) {
+  temp_dir dir;
+  ASSERT_EQ(::mkfifo((dir / "pipe.fatbin").c_str(), 0600), 0);
+  write(dir / "good.fatbin", b::make_container({b::sass(121)}));
+  const auto r = run_tool_bounded({"scan", "--format", "json", dir / "pipe.fatbin", dir / "good.fatbin"});
+  ASSERT_EQ(r.exit_code, 1) << "137 = killed by the timeout (blocked in open)\n" << r.err;
+  const auto doc = parse_json(r);
+  const auto* pipe = file_entry(doc, "/pipe.fatbin");
+  ASSERT_NE(pipe, nullptr);
+  EXPECT_EQ(pipe->at("verdict"), "error");
+  EXPECT_EQ(pipe->at("reason"), "not a regular file");
+  EXPECT_EQ(file_entry(doc, "/good.fatbin")->at("verdict"), "native") << "the scan goes on";
+  // Inside a walked directory it is skipped like other special files.
+  const auto walked = parse_json(run_tool_bounded({"scan", "--format", "json", dir.path}));
+  EXPECT_EQ(file_entry(walked, "/pipe.fatbin"), nullptr);
+}
+
+/// A zstd stream of `n` zero bytes, padded with a skippable frame to `padded_to`
+/// bytes (so the claimed ratio passes the plausibility check); built in 1 MiB steps.
+b::bytes zstd_zero_bomb(std::uint64_t n, std::size_t padded_to) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setPledgedSrcSize(cctx, n);
+  const b::bytes zeros(1u << 20, std::byte{0});
+  b::bytes out(ZSTD_CStreamOutSize());
+  b::bytes stream;
+  for (std::uint64_t done = 0; done < n;) {
+    const std::size_t step = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), n - done));
+    done += step;
+    ZSTD_inBuffer in{zeros.data(), step, 0};
+    const auto mode = done == n ? ZSTD_e_end : ZSTD_e_continue;
+    for (bool finished = false; !finished;) {
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      const std::size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
+      stream.insert(stream.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(o.pos));
+      finished = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
+    }
+  }
+  ZSTD_freeCCtx(cctx);
+  if (stream.size() + 8 < padded_to) {
+    b::append<std::uint32_t>(stream, 0x184D2A50);  // skippable frame
+    const auto body = static_cast<std::uint32_t>(padded_to - stream.size() - 4);
+    b::append<std::uint32_t>(stream, body);
+    stream.resize(padded_to, std::byte{0});
+  }
+  return stream;
+}
+
+TEST(ScanHostile, DecompressionBombsDoNotAllocateWhatTheyClaim) {
+  temp_dir dir;
+  // 256 KiB that claim 1 GiB (zstd, ratio 4096): the old scan allocated and
+  // filled 1 GiB per file to look for kernels.
+  constexpr std::uint64_t claimed = std::uint64_t{1} << 30;
+  const auto stream = zstd_zero_bomb(claimed, 256u << 10);
+  b::entry_spec e = b::sass(80);
+  e.payload = stream;
+  e.flags |= b::flag::zstd;
+  e.compressed_size_override = static_cast<std::uint32_t>(stream.size());
+  e.uncompressed_size_override = claimed;
+  for (const char* name : {"bomb1.fatbin", "bomb2.fatbin"}) write(dir / name, b::make_container({e}));
+  const auto [code, rss_kib] = run_tool_measured(dir, {"scan", "--format", "json", "-o", dir / "r.json", dir.path});
+  EXPECT_EQ(code, 1);  // sm_80 SASS only: failing
+  EXPECT_LT(rss_kib, 200 * 1024) << "peak RSS " << rss_kib << " KiB";
+  std::ifstream in(dir / "r.json");
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  const auto* f = file_entry(doc, "/bomb1.fatbin");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->at("verdict"), "failing");
+  ASSERT_EQ(f->at("warnings").size(), 1u) << f->dump();
+  EXPECT_NE(f->at("warnings")[0].get<std::string>().find("not decompressed"), std::string::npos);
+}
+
+/// Writes `len` bytes of `data` at `offset` of a new sparse file.
+void write_sparse(const std::string& path, std::uint64_t size, const std::vector<std::pair<std::uint64_t, b::bytes>>& parts) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0) << path;
+  ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
+  for (const auto& [off, data] : parts)
+    ASSERT_EQ(::pwrite(fd, data.data(), data.size(), static_cast<off_t>(off)), static_cast<ssize_t>(data.size()));
+  ::close(fd);
+}
+
+TEST(ScanHostile, NonElfFilesAreNotSearchedInFull) {
+  temp_dir dir;
+  constexpr std::uint64_t far = std::uint64_t{200} << 20;  // beyond the 64 MiB search window
+  const auto native = b::make_container({b::sass(121)});
+  const auto other = b::make_container({b::sass(80)});
+  // A fatbin with a long tail: only the chain at its start counts.
+  write_sparse(dir / "tail.fatbin", far + other.size(), {{0, native}, {far, other}});
+  // A file of unknown format: a container far inside is not looked for.
+  write_sparse(dir / "blob.bin", far + native.size(), {{0, b::text("JUNK")}, {far, native}});
+  // Within the window both are still found.
+  write_sparse(dir / "near.bin", (1u << 20) + native.size(), {{0, b::text("JUNK")}, {1u << 20, native}});
+  const auto r = run_tool_bounded({"scan", "--format", "json", dir / "tail.fatbin", dir / "blob.bin", dir / "near.bin"});
+  const auto doc = parse_json(r);
+  const auto* tail = file_entry(doc, "/tail.fatbin");
+  ASSERT_NE(tail, nullptr) << r.err;
+  EXPECT_EQ(tail->at("verdict"), "native");
+  EXPECT_EQ(tail->at("modules").at("total"), 1);
+  ASSERT_EQ(tail->at("warnings").size(), 1u) << tail->dump();
+  EXPECT_NE(tail->at("warnings")[0].get<std::string>().find("not searched"), std::string::npos);
+  const auto* blob = file_entry(doc, "/blob.bin");
+  EXPECT_EQ(blob->at("verdict"), "error");
+  EXPECT_NE(blob->at("reason").get<std::string>().find("first 64 MiB"), std::string::npos) << blob->dump();
+  EXPECT_EQ(file_entry(doc, "/near.bin")->at("verdict"), "native");
+}
+
+/// A fake interpreter running this shell body.
+std::string fake_python(const temp_dir& dir, const std::string& name, const std::string& body) {
+  const std::string py = dir / name;
+  {
+    std::ofstream f(py);
+    f << "#!/bin/sh\n" << body << "\n";
+  }
+  ::chmod(py.c_str(), 0755);
+  return py;
+}
+
+TEST(ScanHostile, PythonInterpreterThatFloodsStdoutIsStopped) {
+  temp_dir dir;
+  // 4 MiB of one line (finite, so that the old behaviour ends too: it accepted it).
+  const auto py = fake_python(dir, "floodpython", "head -c 4194304 /dev/zero | tr '\\0' a");
+  const auto r = run_tool_bounded({"scan", "--python=" + py});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("printed more than 1024 KiB"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(ScanHostile, PythonInterpreterThatHangsIsTimedOutWithItsChildren) {
+  temp_dir dir;
+  // Its stderr is closed so that only the tool holds its pipes; it leaves a child behind.
+  const auto py = fake_python(dir, "hangpython", "exec 2>&-\nsleep 300 &\necho $! > '" + (dir / "child.pid") +
+                                                     "'\nwait");
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_tool_bounded({"scan", "--python=" + py}, 40);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 2) << "137 = killed by the test's timeout\n" << r.err;
+  EXPECT_NE(r.err.find("did not list its site-packages within 10 s"), std::string::npos) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(30));
+  std::ifstream pid_file(dir / "child.pid");
+  pid_t child = 0;
+  ASSERT_TRUE(pid_file >> child);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    // Killed: gone, or a zombie until init reaps it.
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
+    if (!gone) ::usleep(20000);
+  }
+  EXPECT_TRUE(gone) << "the interpreter's child " << child << " is still running";
+  if (!gone) ::kill(child, SIGKILL);
 }
 
 // Acceptance: the real CUDA libraries decode without a single error.

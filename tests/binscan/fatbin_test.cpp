@@ -62,7 +62,8 @@ TEST(Fatbin, LtoAndUnknownKindsAndOldArchNames) {
   EXPECT_EQ(c.entries[0].name(), "lto_100a");
   EXPECT_EQ(c.entries[1].kind, entry_kind::unknown);
   EXPECT_EQ(c.entries[1].name(), "unknown-kind-5");
-  EXPECT_EQ(c.entries[2].name(), "sm_110");
+  EXPECT_EQ(c.entries[2].name(), "sm_101") << "named as the binary stores it (issue 12)";
+  EXPECT_EQ(c.entries[2].arch, (gpu_arch{11, 0})) << "judged as its CUDA 13 name";
   EXPECT_FALSE(c.entries[3].arch);
   EXPECT_EQ(c.entries[3].name(), "sm_?(7)");
 }

@@ -3,7 +3,7 @@
 #include "support/toolchain.hpp"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 
 #include <gtest/gtest.h>
@@ -37,13 +37,13 @@ cubin_facts inspect(const std::vector<std::byte>& img) {
 }
 
 nvrtc::compile_request request_for(const probe::probe& p, const std::string& target) {
-  const auto src = kernels::find(p.kernel);
+  const auto src = cli::builtin_catalogue().kernel(p.kernel);
   EXPECT_TRUE(src) << p.kernel;
   nvrtc::compile_request rq;
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = target;
-  rq.headers = kernels::headers();
+  rq.headers = cli::builtin_catalogue().headers;
   return rq;
 }
 
@@ -59,7 +59,7 @@ class EveryProbe : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryProbe, CompilesForTheSm80PathTargets) {
   // The sm_80 battery: SASS for sm_80, sm_90 and sm_121a, plus compute_80 PTX.
-  for (const auto& p : probe::all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     bool sm80_path = false;
     for (const auto& v : p.variants) sm80_path = sm80_path || v.target.name == "compute_80";
     if (!sm80_path) continue;
@@ -80,7 +80,7 @@ TEST_P(EveryProbe, CompilesForTheSm80PathTargets) {
 INSTANTIATE_TEST_SUITE_P(Targets, EveryProbe, ::testing::Values("sm_80", "sm_90", "sm_121a", "compute_80"));
 
 TEST(Nvrtc, Bf16MmaOnSm75FailsWithThePtxasMessage) {
-  const auto r = tools().compile(request_for(*probe::find_probe("mma.bf16"), "sm_75"));
+  const auto r = tools().compile(request_for(*cli::builtin_catalogue().find("mma.bf16"), "sm_75"));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.status, "NVRTC_ERROR_COMPILATION");
   EXPECT_NE(r.log.find("ptxas"), std::string::npos) << r.log;
@@ -90,14 +90,14 @@ TEST(Nvrtc, Bf16MmaOnSm75FailsWithThePtxasMessage) {
 
 TEST(Nvrtc, PtxCompileValidatesNothingButCubinDoes) {
   // Why offline verdicts need SASS: compute_* accepts instructions ptxas would reject.
-  const auto ptx = tools().compile(request_for(*probe::find_probe("mma.bf16"), "compute_75"));
+  const auto ptx = tools().compile(request_for(*cli::builtin_catalogue().find("mma.bf16"), "compute_75"));
   EXPECT_TRUE(ptx.ok) << "NVRTC does not assemble inline PTX for compute_* targets";
-  const auto sass = tools().compile(request_for(*probe::find_probe("mma.bf16"), "sm_75"));
+  const auto sass = tools().compile(request_for(*cli::builtin_catalogue().find("mma.bf16"), "sm_75"));
   EXPECT_FALSE(sass.ok);
 }
 
 TEST(NvJitLink, TurnsSm80PtxIntoSm121Sass) {
-  const auto ptx = tools().compile(request_for(*probe::find_probe("mma.f16"), "compute_80"));
+  const auto ptx = tools().compile(request_for(*cli::builtin_catalogue().find("mma.f16"), "compute_80"));
   ASSERT_TRUE(ptx.ok) << ptx.log;
   ASSERT_EQ(ptx.kind, nvrtc::image_kind::ptx);
   const auto link = tools().jit_link(ptx.image, "sm_121");
@@ -109,7 +109,7 @@ TEST(NvJitLink, TurnsSm80PtxIntoSm121Sass) {
 }
 
 TEST(NvJitLink, RejectsPtxForANewerArchitecture) {
-  const auto ptx = tools().compile(request_for(*probe::find_probe("mma.f16"), "compute_80"));
+  const auto ptx = tools().compile(request_for(*cli::builtin_catalogue().find("mma.f16"), "compute_80"));
   ASSERT_TRUE(ptx.ok);
   const auto link = tools().jit_link(ptx.image, "sm_75");
   EXPECT_FALSE(link.ok);
@@ -118,12 +118,12 @@ TEST(NvJitLink, RejectsPtxForANewerArchitecture) {
 }
 
 TEST(CompileVariant, NativeRecordsLeastSpecificTargetAndNotes) {
-  const auto& p = *probe::find_probe("mma.f16");
-  const auto cv = probe::compile_variant(tools(), p, p.variants.at(0), gpu_arch{12, 1}, true);
+  const auto& p = *cli::builtin_catalogue().find("mma.f16");
+  const auto cv = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants.at(0), gpu_arch{12, 1}, true);
   EXPECT_TRUE(cv.device_ready);
   EXPECT_EQ(cv.attempt.target, "sm_121") << "plain sm_121 accepts the sm_80 MMA";
   EXPECT_TRUE(cv.attempt.notes.empty());
-  const auto off = probe::compile_variant(tools(), p, p.variants.at(1), gpu_arch{12, 1}, true);
+  const auto off = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants.at(1), gpu_arch{12, 1}, true);
   ASSERT_EQ(off.attempt.stages.size(), 2u);
   EXPECT_EQ(off.attempt.stages[1].stage, report::stage_kind::jit_link);
   EXPECT_TRUE(off.attempt.stages[1].ok) << off.attempt.stages[1].log;
@@ -131,9 +131,9 @@ TEST(CompileVariant, NativeRecordsLeastSpecificTargetAndNotes) {
 }
 
 TEST(CompileVariant, FixedSassForAnotherArchitectureGetsAPredictedLoad) {
-  probe::probe p = *probe::find_probe("cuda.fma");
+  probe::probe p = *cli::builtin_catalogue().find("cuda.fma");
   const probe::variant v{"sm120a", probe::target_spec::fixed("sm_120a"), false, {}};
-  const auto cv = probe::compile_variant(tools(), p, v, gpu_arch{12, 1}, true);
+  const auto cv = probe::compile_variant(tools(), cli::builtin_catalogue(), p, v, gpu_arch{12, 1}, true);
   ASSERT_EQ(cv.attempt.stages.size(), 2u);
   EXPECT_TRUE(cv.attempt.stages[0].ok);
   const auto& load = cv.attempt.stages[1];
@@ -142,17 +142,17 @@ TEST(CompileVariant, FixedSassForAnotherArchitectureGetsAPredictedLoad) {
   EXPECT_FALSE(load.ok) << "sm_120a SASS does not load on 12.1";
   EXPECT_EQ(load.error, "CUDA_ERROR_NO_BINARY_FOR_GPU");
   const probe::variant plain{"sm120", probe::target_spec::fixed("sm_120"), false, {}};
-  const auto ok = probe::compile_variant(tools(), p, plain, gpu_arch{12, 1}, true);
+  const auto ok = probe::compile_variant(tools(), cli::builtin_catalogue(), p, plain, gpu_arch{12, 1}, true);
   ASSERT_EQ(ok.attempt.stages.size(), 2u);
   EXPECT_TRUE(ok.attempt.stages[1].ok) << "sm_120 SASS loads on 12.1";
 }
 
 TEST(CompileVariant, OfflinePtxIsCheckedAgainstAnAssumedDriver) {
-  const auto& p = *probe::find_probe("mma.f16");
+  const auto& p = *cli::builtin_catalogue().find("mma.f16");
   const auto& ptx_variant = p.variants.at(1);
   ASSERT_EQ(ptx_variant.target.name, "compute_80");
   // NVRTC 13.0 writes PTX ISA 9.0: a CUDA 12.8 driver (ISA <= 8.7) refuses it at load.
-  const auto old = probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true, cuda_version{12, 8});
+  const auto old = probe::compile_variant(tools(), cli::builtin_catalogue(), p, ptx_variant, gpu_arch{12, 1}, true, cuda_version{12, 8});
   ASSERT_EQ(old.attempt.stages.size(), 3u);
   const auto& load = old.attempt.stages[2];
   EXPECT_EQ(load.stage, report::stage_kind::load);
@@ -162,11 +162,11 @@ TEST(CompileVariant, OfflinePtxIsCheckedAgainstAnAssumedDriver) {
   EXPECT_NE(load.log.find("8.7"), std::string::npos) << load.log;
   EXPECT_FALSE(old.device_ready);
   const auto current =
-      probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true, parse_cuda_version(tools().nvrtc_version()));
+      probe::compile_variant(tools(), cli::builtin_catalogue(), p, ptx_variant, gpu_arch{12, 1}, true, parse_cuda_version(tools().nvrtc_version()));
   ASSERT_EQ(current.attempt.stages.size(), 3u);
   EXPECT_TRUE(current.attempt.stages[2].ok) << current.attempt.stages[2].log;
   // Without an assumed driver there is no such stage.
-  EXPECT_EQ(probe::compile_variant(tools(), p, ptx_variant, gpu_arch{12, 1}, true).attempt.stages.size(), 2u);
+  EXPECT_EQ(probe::compile_variant(tools(), cli::builtin_catalogue(), p, ptx_variant, gpu_arch{12, 1}, true).attempt.stages.size(), 2u);
 }
 
 TEST(Toolchain, MissingNvrtcIsReported) {

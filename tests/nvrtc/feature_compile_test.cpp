@@ -6,7 +6,7 @@
 #include "sm121probe/arch.hpp"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 
 #include <gtest/gtest.h>
@@ -17,20 +17,20 @@ namespace {
 using testing::tools;
 
 const probe::probe& probe_named(const std::string& id) {
-  const auto* p = probe::find_probe(id);
+  const auto* p = cli::builtin_catalogue().find(id);
   if (!p) throw std::runtime_error("no probe " + id);
   return *p;
 }
 
 nvrtc::compile_result compile(const std::string& id, const std::string& target) {
   const auto& p = probe_named(id);
-  const auto src = kernels::find(p.kernel);
+  const auto src = cli::builtin_catalogue().kernel(p.kernel);
   if (!src) throw std::runtime_error(p.kernel + " is not embedded");
   nvrtc::compile_request rq;
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = target;
-  rq.headers = kernels::headers();
+  rq.headers = cli::builtin_catalogue().headers;
   return tools().compile(rq);
 }
 
@@ -89,23 +89,23 @@ TEST(FeatureKernels, Sm80PathKernelsCompileForSm80AndSm121) {
 TEST(CompileVariant, TensorCoreOfflineVerdictInputs) {
   const auto& p = probe_named("tcgen05.mma");
   // sm_121: every native form rejected, the sm_100a image compiles but is predicted not to load.
-  auto native = probe::compile_variant(tools(), p, p.variants[0], arch("sm_121"), true);
+  auto native = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[0], arch("sm_121"), true);
   EXPECT_FALSE(native.device_ready);
   EXPECT_EQ(native.attempt.target, "sm_121");
   ASSERT_EQ(native.attempt.notes.size(), 2u);
   EXPECT_EQ(native.attempt.notes[0].rfind("sm_121f rejected: ", 0), 0u) << native.attempt.notes[0];
   EXPECT_EQ(native.attempt.notes[1].rfind("sm_121a rejected: ", 0), 0u) << native.attempt.notes[1];
-  auto home = probe::compile_variant(tools(), p, p.variants[1], arch("sm_121"), true);
+  auto home = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[1], arch("sm_121"), true);
   ASSERT_EQ(home.attempt.stages.size(), 2u);
   EXPECT_TRUE(home.attempt.stages[0].ok);
   EXPECT_TRUE(home.attempt.stages[1].predicted);
   EXPECT_FALSE(home.attempt.stages[1].ok);
   EXPECT_EQ(home.attempt.stages[1].error, "CUDA_ERROR_NO_BINARY_FOR_GPU");
   // sm_100a: the family target is the least specific that accepts tcgen05.
-  native = probe::compile_variant(tools(), p, p.variants[0], arch("sm_100a"), true);
+  native = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[0], arch("sm_100a"), true);
   EXPECT_TRUE(native.device_ready);
   EXPECT_EQ(native.attempt.target, "sm_100f");
-  home = probe::compile_variant(tools(), p, p.variants[1], arch("sm_100a"), true);
+  home = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[1], arch("sm_100a"), true);
   EXPECT_TRUE(home.device_ready);
   EXPECT_TRUE(home.attempt.passed());
 }
@@ -117,7 +117,7 @@ const std::vector<std::string> device_targets = {"sm_80",  "sm_86",   "sm_89",  
                                                  "sm_121a", "sm_121f"};
 
 TEST(ImageLoadOffline, PredictionsFollowTheCompatibilityRules) {
-  for (const auto& p : probe::all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.id.rfind("image.load.", 0) != 0) continue;
     const auto image = parse_arch_name(p.variants.at(0).target.name);
     ASSERT_TRUE(image) << p.id;
@@ -125,7 +125,7 @@ TEST(ImageLoadOffline, PredictionsFollowTheCompatibilityRules) {
       const gpu_arch device = arch(device_name);
       const compat_result rule =
           image->kind == code_kind::sass ? sass_runs_on(image->arch, device) : ptx_jits_on(image->arch, device);
-      const auto cv = probe::compile_variant(tools(), p, p.variants[0], device, true);
+      const auto cv = probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[0], device, true);
       EXPECT_TRUE(cv.attempt.stages.at(0).ok) << p.id << ": the image itself must build";
       EXPECT_EQ(cv.attempt.passed(), rule.ok)
           << p.id << " on " << device_name << ": rule says " << (rule.ok ? "loads" : rule.reason) << "; stages:\n"
@@ -142,7 +142,7 @@ TEST(ImageLoadOffline, PredictionsFollowTheCompatibilityRules) {
 TEST(ImageLoadOffline, TheDocumentedGb10Examples) {
   const auto loads = [](const std::string& image) {
     const auto& p = probe_named("image.load." + image);
-    return probe::compile_variant(tools(), p, p.variants[0], arch("sm_121"), true).attempt.passed();
+    return probe::compile_variant(tools(), cli::builtin_catalogue(), p, p.variants[0], arch("sm_121"), true).attempt.passed();
   };
   EXPECT_TRUE(loads("sm_120")) << "plain sm_120 SASS loads on 12.1";
   EXPECT_FALSE(loads("sm_120a")) << "sm_120a SASS runs only on 12.0";
@@ -162,14 +162,14 @@ TEST(ImageLoadOffline, ArchSpecificPtxOfAnotherMinorIsNotPredictedLoadable) {
   const auto& p = probe_named("image.load.compute_121a");
   const probe::variant a{"image", probe::target_spec::fixed("compute_120a"), false, {}};
   const probe::variant f{"image", probe::target_spec::fixed("compute_120f"), false, {}};
-  const auto on121 = probe::compile_variant(tools(), p, a, arch("sm_121"), true);
+  const auto on121 = probe::compile_variant(tools(), cli::builtin_catalogue(), p, a, arch("sm_121"), true);
   EXPECT_FALSE(on121.attempt.passed());
   ASSERT_GE(on121.attempt.stages.size(), 2u);
   EXPECT_EQ(on121.attempt.stages[1].stage, report::stage_kind::jit_link);
   EXPECT_FALSE(ptx_jits_on(arch("sm_120a"), arch("sm_121")).ok);
-  EXPECT_TRUE(probe::compile_variant(tools(), p, a, arch("sm_120"), true).attempt.passed());
-  EXPECT_TRUE(probe::compile_variant(tools(), p, f, arch("sm_121"), true).attempt.passed());
-  EXPECT_FALSE(probe::compile_variant(tools(), p, f, arch("sm_100a"), true).attempt.passed());
+  EXPECT_TRUE(probe::compile_variant(tools(), cli::builtin_catalogue(), p, a, arch("sm_120"), true).attempt.passed());
+  EXPECT_TRUE(probe::compile_variant(tools(), cli::builtin_catalogue(), p, f, arch("sm_121"), true).attempt.passed());
+  EXPECT_FALSE(probe::compile_variant(tools(), cli::builtin_catalogue(), p, f, arch("sm_100a"), true).attempt.passed());
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include "narrow_ptx.cuh"
 #include "sm121probe/kernels.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "sm121probe/probe/sass.hpp"
 
@@ -22,38 +22,39 @@ using testing::tools;
 
 std::map<std::string, sass_class> classes_on(const std::string& target) {
   std::map<std::string, sass_class> out;
-  for (auto& c : resolve_classes(tools(), target)) out[c.label] = c;
+  for (auto& c : resolve_classes(tools(), target, cli::builtin_catalogue().sass_classes)) out[c.label] = c;
   return out;
 }
 
 // Compiles `p`'s native variant for a device of `arch` (plain, else f, else a).
 compiled_variant native_of(const std::string& id, gpu_arch arch) {
-  const probe* p = find_probe(id);
+  const probe* p = cli::builtin_catalogue().find(id);
   if (!p) throw std::runtime_error("no probe " + id);
-  return compile_variant(tools(), *p, p->variants.at(0), arch, true);
+  return compile_variant(tools(), cli::builtin_catalogue(), *p, p->variants.at(0), arch, true);
 }
 
 // Compiles `p`'s native kernel for exactly `target` and inspects it.
 std::optional<sass_inspection> inspect_for(const std::string& id, const std::string& target) {
-  const probe* p = find_probe(id);
+  const probe* p = cli::builtin_catalogue().find(id);
   nvrtc::compile_request rq;
-  const auto src = kernels::find(p->kernel);
+  const auto src = cli::builtin_catalogue().kernel(p->kernel);
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = target;
   rq.options = p->variants.at(0).options;
-  rq.headers = kernels::headers();
+  rq.headers = cli::builtin_catalogue().headers;
   const auto r = tools().compile(rq);
   EXPECT_TRUE(r.ok) << id << " for " << target << ": " << r.log;
   if (!r.ok) return std::nullopt;
-  return inspect_sass(tools(), target, r.image, p->sass_checks);
+  return inspect_sass(tools(), target, r.image, p->sass_checks, cli::builtin_catalogue().sass_classes);
 }
 
 TEST(SassReader, RejectsWhatIsNotACubin) {
   EXPECT_FALSE(read_kernels({}));
   const std::vector<std::byte> junk(300, std::byte{0x41});
   EXPECT_FALSE(read_kernels(junk));
-  const auto r = inspect_sass(tools(), "sm_121", junk, find_probe("mma.s4")->sass_checks);
+  const auto r = inspect_sass(tools(), "sm_121", junk, cli::builtin_catalogue().find("mma.s4")->sass_checks,
+                              cli::builtin_catalogue().sass_classes);
   EXPECT_FALSE(r) << "nothing to judge in a non-cubin";
 }
 
@@ -180,7 +181,7 @@ TEST(SassRule, EveryNarrowProbeIsOneHardwareInstructionOnGb10) {
     ASSERT_TRUE(cv.attempt.sass) << id;
     EXPECT_FALSE(cv.attempt.emulated) << id << ": " << cv.attempt.sass->note;
     EXPECT_TRUE(cv.attempt.sass->expected_found) << id;
-    for (const auto& chk : find_probe(id)->sass_checks)
+    for (const auto& chk : cli::builtin_catalogue().find(id)->sass_checks)
       EXPECT_GE(cv.attempt.sass->classes.count(chk.expected_class), 1u) << id << " " << chk.expected_class;
   }
 }
@@ -191,8 +192,8 @@ TEST(SassEncoding, ModifierBitsDoNotDependOnRegisters) {
   // words differ. Checked for every class representative and every probe
   // instruction, on a target where each is one instruction.
   std::vector<std::pair<std::string, sass_check>> cases;
-  for (const auto& c : class_catalogue()) cases.emplace_back("sm_121f", c);
-  for (const auto& p : all_probes())
+  for (const auto& c : cli::builtin_catalogue().sass_classes) cases.emplace_back("sm_121f", c);
+  for (const auto& p : cli::builtin_catalogue().probes)
     for (const auto& c : p.sass_checks)
       cases.emplace_back(p.id == "mma.s4" ? "sm_89" : "sm_121f", c);
   int register_fields_differ = 0;
@@ -247,27 +248,27 @@ TEST(SassEncoding, WhatDistinguishesTheInt4Form) {
 }
 
 TEST(SassRule, FallbackVariantsAreNotJudged) {
-  const probe* p = find_probe("mma.f8f6f4.e2m1");
-  const auto cv = compile_variant(tools(), *p, p->variants.at(1), {8, 0}, true);
+  const probe* p = cli::builtin_catalogue().find("mma.f8f6f4.e2m1");
+  const auto cv = compile_variant(tools(), cli::builtin_catalogue(), *p, p->variants.at(1), {8, 0}, true);
   ASSERT_TRUE(cv.device_ready) << "the sm80-dequant fallback compiles for sm_80";
   EXPECT_FALSE(cv.attempt.sass);
   EXPECT_FALSE(cv.attempt.emulated);
 }
 
 TEST(SassRule, UnknownClassIsInconclusiveNotEmulated) {
-  const probe* p = find_probe("mma.fp8.e4m3");
+  const probe* p = cli::builtin_catalogue().find("mma.fp8.e4m3");
   auto checks = p->sass_checks;
   checks[0].expected_class = "NOSUCH";
   nvrtc::compile_request rq;
-  const auto src = kernels::find(p->kernel);
+  const auto src = cli::builtin_catalogue().kernel(p->kernel);
   rq.name = std::string(src->path);
   rq.source = src->text;
   rq.target = "sm_121";
   rq.options = p->variants[0].options;
-  rq.headers = kernels::headers();
+  rq.headers = cli::builtin_catalogue().headers;
   const auto r = tools().compile(rq);
   ASSERT_TRUE(r.ok) << r.log;
-  const auto j = inspect_sass(tools(), "sm_121", r.image, checks);
+  const auto j = inspect_sass(tools(), "sm_121", r.image, checks, cli::builtin_catalogue().sass_classes);
   ASSERT_TRUE(j);
   EXPECT_FALSE(j->emulated) << "no judgement is not a verdict of emulation";
   ASSERT_EQ(j->checks.size(), 1u);
@@ -275,11 +276,11 @@ TEST(SassRule, UnknownClassIsInconclusiveNotEmulated) {
 }
 
 TEST(SassRule, DequantFallbacksCompileWhereTheNativeFormsDoNot) {
-  for (const auto& p : all_probes())
+  for (const auto& p : cli::builtin_catalogue().probes)
     for (const auto& v : p.variants) {
       if (v.label != "sm80-dequant") continue;
       for (const gpu_arch arch : {gpu_arch{8, 0}, gpu_arch{9, 0}, gpu_arch{12, 1}}) {
-        const auto cv = compile_variant(tools(), p, v, arch, true);
+        const auto cv = compile_variant(tools(), cli::builtin_catalogue(), p, v, arch, true);
         EXPECT_TRUE(cv.device_ready) << p.id << " on " << sass_name(arch);
         EXPECT_EQ(cv.attempt.target, sass_name(arch)) << "plain target suffices";
       }

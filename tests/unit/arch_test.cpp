@@ -96,6 +96,14 @@ TEST(Compat, PtxIsaVersusDriver) {
   EXPECT_FALSE(ptx_isa_accepted({8, 8}, {12, 8}).ok);
   EXPECT_TRUE(ptx_isa_accepted({8, 5}, {12, 6}).ok);
   EXPECT_TRUE(ptx_isa_accepted({9, 1}, {13, 4}).ok) << "newer driver than the table accepts the newest known ISA";
+  // One rule: the limit a report header states is the limit the verdicts use (issue 12).
+  const auto newer = ptx_isa_accepted({9, 2}, {13, 4});
+  EXPECT_FALSE(newer.ok);
+  EXPECT_NE(newer.reason.find("assumed to accept <= 9.1"), std::string::npos) << newer.reason;
+  EXPECT_FALSE(ptx_isa_accepted({9, 3}, {14, 0}).ok);
+  EXPECT_FALSE(max_ptx_isa_for({13, 4})->exact);
+  EXPECT_EQ(describe_ptx_limit({13, 0}), "≤ 9.0");
+  EXPECT_EQ(describe_ptx_limit({13, 4}), "≤ 9.1 (assumed: CUDA 13.4 is newer than 13.1, the newest release this tool knows)");
   EXPECT_EQ(max_ptx_isa_for({12, 7})->isa, (ptx_isa{8, 5}));
   EXPECT_FALSE(max_ptx_isa_for({9, 2}));
 }

@@ -3,7 +3,7 @@
 #include "support/toolchain.hpp"
 #include "sm121probe/cuda/device_query.hpp"
 #include "sm121probe/probe/executor.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "sm121probe/report/json.hpp"
 #include "support/fake_gpu.hpp"
@@ -70,7 +70,7 @@ report::run_report run_mma(fake_driver& drv, reference_gpu& gpu,
   tracking_executor ex(drv, gpu);
   probe::run_options opts;
   opts.only = std::move(only);
-  return probe::run_battery(opts, tools(), &ex, nullptr);
+  return probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
 }
 
 TEST(DeviceQuery, RecordsDeviceAndMemoryDisagreement) {
@@ -190,7 +190,7 @@ TEST(DevicePath, LaunchErrorsAreRecorded) {
   tracking_executor ex(drv, gpu);
   probe::run_options opts;
   opts.only = {"cuda.fma"};
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   const auto& p = find(r, "cuda.fma");
   EXPECT_EQ(p.result, verdict::failing);
   const auto* f = p.attempts.at(0).first_failure();
@@ -207,7 +207,7 @@ TEST(DevicePath, StickyErrorInProcessStopsLaterAttempts) {
   tracking_executor ex(drv, gpu);
   probe::run_options opts;
   opts.only = {"cuda.fma", "mma.f16"};
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   const auto& first = find(r, "cuda.fma").attempts.at(0);
   EXPECT_EQ(first.first_failure()->error, "CUDA_ERROR_ILLEGAL_ADDRESS");
   const auto& later = find(r, "mma.f16").attempts.at(0);
@@ -223,7 +223,7 @@ TEST(DevicePath, NonexistentDeviceOrdinalIsAUsageError) {
   opts.only = {"cuda.fma"};
   opts.device = 2;
   try {
-    (void)probe::run_battery(opts, tools(), &ex, nullptr);
+    (void)probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
     FAIL() << "a missing device must not silently become an offline run";
   } catch (const probe::selection_error& e) {
     EXPECT_NE(std::string(e.what()).find("--device 2"), std::string::npos) << e.what();
@@ -239,7 +239,7 @@ TEST(DevicePath, NoDeviceFallsBackToOfflineWithNotice) {
   probe::in_process_executor ex(nullptr, "libcuda.so.1 not found (no NVIDIA driver installed)");
   probe::run_options opts;
   opts.only = {"cuda.fma"};
-  const auto r = probe::run_battery(opts, tools(), &ex, &obs);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, &obs);
   EXPECT_EQ(r.mode, report::run_mode::offline);
   EXPECT_EQ(r.target, "sm_121");
   EXPECT_EQ(r.probes.at(0).basis, report::evidence::compile);

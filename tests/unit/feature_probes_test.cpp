@@ -6,7 +6,7 @@
 #include "support/toolchain.hpp"
 #include "feature_tc_layout.cuh"
 #include "sm121probe/probe/executor.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/fake_gpu.hpp"
 
@@ -19,7 +19,6 @@
 namespace sm121probe {
 namespace {
 
-using probe::find_probe;
 using report::stage_kind;
 using report::verdict;
 using testing::fake_driver;
@@ -27,7 +26,7 @@ using testing::fake_driver;
 using testing::tools;
 
 const probe::probe& probe_named(const std::string& id) {
-  const auto* p = find_probe(id);
+  const auto* p = cli::builtin_catalogue().find(id);
   if (!p) throw std::runtime_error("no probe " + id);
   return *p;
 }
@@ -76,7 +75,7 @@ class device_run {
     executor ex(*this);
     probe::run_options opts;
     opts.only = std::move(only);
-    return probe::run_battery(opts, tools(), &ex, nullptr);
+    return probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   }
 
  private:
@@ -123,7 +122,7 @@ TEST(FeatureProbes, OneImageLoadProbePerImage) {
   const std::vector<std::string> images = {"sm_120",  "sm_120a", "sm_120f",     "sm_121",       "sm_121a",
                                            "sm_100a", "sm_90",   "compute_120", "compute_121a", "compute_80"};
   std::size_t found = 0;
-  for (const auto& p : probe::all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.id.rfind("image.load.", 0) != 0) continue;
     ++found;
     ASSERT_EQ(p.variants.size(), 1u) << p.id;

@@ -3,7 +3,7 @@
 // workers here are small shell scripts speaking the worker protocol.
 #include "support/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/process.hpp"
 
@@ -62,7 +62,7 @@ TEST(Isolation, CrashAndHangAreRecordedAndTheRunGoesOn) {
   probe::run_options opts;
   opts.only = {"mma.*", "cuda.fma"};
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 20s) << "the hang must be cut off by the timeout";
   ASSERT_EQ(r.mode, report::run_mode::device);
   EXPECT_EQ(r.device->name, "Scripted GPU");

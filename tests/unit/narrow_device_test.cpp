@@ -5,7 +5,7 @@
 // result is a failing verify stage, not a silent pass.
 #include "support/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "support/fake_gpu.hpp"
 
@@ -52,7 +52,7 @@ TEST(NarrowDevice, Gb10RunsNativeExceptInt4WhichIsEmulated) {
   reference_executor ex(drv);
   probe::run_options opts;
   opts.only = {"mma.fp8.*", "mma.f8f6f4.*", "mma.mx*", "mma.nvf4", "mma.s4", "cvt.*"};
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   EXPECT_EQ(r.mode, report::run_mode::device);
   for (const auto& p : r.probes) {
     EXPECT_EQ(p.basis, report::evidence::run) << p.id;
@@ -81,7 +81,7 @@ TEST(NarrowDevice, WrongFp4ResultFailsVerifyAndFallsBack) {
   };
   probe::run_options opts;
   opts.only = {"mma.nvf4"};
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   const auto& p = find(r, "mma.nvf4");
   const auto* f = p.attempts.at(0).first_failure();
   ASSERT_NE(f, nullptr);
@@ -98,7 +98,7 @@ TEST(NarrowDevice, AmpereTakesTheDequantPath) {
   reference_executor ex(drv);
   probe::run_options opts;
   opts.only = {"mma.f8f6f4.e2m1", "mma.mxf4"};
-  const auto r = probe::run_battery(opts, tools(), &ex, nullptr);
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
   for (const auto& p : r.probes) {
     EXPECT_EQ(p.result, verdict::fallback) << p.id;
     EXPECT_EQ(p.attempts.at(0).stages.size(), 1u) << "native did not compile: nothing loaded";

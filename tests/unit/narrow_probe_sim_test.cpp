@@ -10,7 +10,7 @@
 #include "narrow_model.hpp"
 #include "narrow_ptx.cuh"
 #include "sm121probe/probe/expectations.hpp"
-#include "sm121probe/probe/registry.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 
 #include <gtest/gtest.h>
 
@@ -67,7 +67,7 @@ std::vector<double> run_dequant(narrow_format fa, narrow_format fb, int k_dim, c
 
 TEST(NarrowProbeSim, UnscaledMmaProbesComputeTheirReference) {
   int checked = 0;
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.kernel != "kernels/mma_narrow.cu") continue;
     const test_case tc = p.make_case({{12, 1}, nullptr});
     const auto A = from_bytes<std::uint8_t>(tc.buffers[0].init), B = from_bytes<std::uint8_t>(tc.buffers[1].init);
@@ -128,7 +128,7 @@ bs_kind kind_of(int kind) {
 
 TEST(NarrowProbeSim, BlockScaledProbesComputeTheirReference) {
   int checked = 0;
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.kernel != "kernels/mma_block_scaled.cu") continue;
     const bs_kind s = kind_of(option_value(p.variants.at(0), "SM121_BS_KIND", -1));
     const test_case tc = p.make_case({{12, 1}, nullptr});
@@ -195,7 +195,7 @@ TEST(NarrowProbeSim, BlockScaledProbesComputeTheirReference) {
 TEST(NarrowProbeSim, ReferencesAreNotTrivial) {
   // Outputs spread over many values (no all-zero or constant tiles), so a
   // wrong layout cannot pass by accident.
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.kernel != "kernels/mma_narrow.cu" && p.kernel != "kernels/mma_block_scaled.cu" && p.id != "mma.s4") continue;
     const auto ref = p.reference(p.make_case({{12, 1}, nullptr})).at(0).values;
     EXPECT_GE(std::set<double>(ref.begin(), ref.end()).size(), ref.size() * 3 / 4) << p.id;
@@ -203,28 +203,30 @@ TEST(NarrowProbeSim, ReferencesAreNotTrivial) {
 }
 
 TEST(NarrowExpectations, EveryNarrowProbeHasARowAndEverySourceIsDefined) {
-  const auto rows = probes_with_expectations();
-  for (const auto& p : all_probes()) {
+  const auto& cat = cli::builtin_catalogue();
+  for (const auto& p : cat.probes) {
     if (p.sass_checks.empty()) continue;  // the narrow battery declares SASS checks
-    EXPECT_NE(std::find(rows.begin(), rows.end(), p.id), rows.end()) << p.id << " has no expectation row";
+    EXPECT_FALSE(p.expected.cells.empty()) << p.id << " has no expected verdicts";
     for (const auto& a : expectation_archs())
-      EXPECT_NE(expected_for(p.id, a).kind, report::expectation_kind::none) << p.id << " " << sass_name(a);
+      EXPECT_NE(expected_for(p, a).kind, report::expectation_kind::none) << p.id << " " << sass_name(a);
   }
   std::vector<std::string> defined;
-  for (const auto& s : expectation_sources()) {
+  for (const auto& s : cat.sources) {
     EXPECT_FALSE(s.title.empty()) << s.key;
     EXPECT_FALSE(s.url.empty()) << s.key;
     defined.push_back(s.key);
   }
-  for (const auto& key : expectation_source_keys_in_use())
-    EXPECT_NE(std::find(defined.begin(), defined.end(), key), defined.end())
-        << "source key '" << key << "' is used in the table but not defined in expectation_sources()";
+  for (const auto& p : cat.probes) {
+    if (p.expected.source.empty()) continue;
+    EXPECT_NE(std::find(defined.begin(), defined.end(), p.expected.source), defined.end())
+        << p.id << ": source key '" << p.expected.source << "' is not defined in the catalogue's sources";
+  }
 }
 
 TEST(NarrowExpectations, KnownCells) {
   using report::verdict;
   const auto is = [](const char* id, gpu_arch a, verdict v) {
-    const auto e = expected_for(id, a);
+    const auto e = expected_for(*cli::builtin_catalogue().find(id), a);
     return e.kind == report::expectation_kind::verdict && e.verdict == v;
   };
   EXPECT_TRUE(is("mma.f8f6f4.e2m1", {12, 1, arch_variant::arch_specific}, verdict::native));
@@ -239,7 +241,7 @@ TEST(NarrowExpectations, KnownCells) {
 }
 
 TEST(NarrowRegistry, VariantsAndChecks) {
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.sass_checks.empty()) continue;
     EXPECT_EQ(p.variants.at(0).label, "native") << p.id;
     EXPECT_EQ(p.variants.at(0).target.how, target_spec::kind::device_native) << p.id;

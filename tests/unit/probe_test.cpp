@@ -1,7 +1,6 @@
-#include "sm121probe/kernels.hpp"
+#include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/expectations.hpp"
 #include "sm121probe/probe/probe.hpp"
-#include "sm121probe/probe/registry.hpp"
 #include "sm121probe/probe/runner.hpp"
 #include "sm121probe/util/glob.hpp"
 
@@ -82,13 +81,13 @@ TEST(Glob, Matches) {
 TEST(Registry, InvariantsHold) {
   std::set<std::string> ids;
   const std::regex id_re("^[a-z0-9]+([._-][a-z0-9]+)*$");
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     EXPECT_TRUE(ids.insert(p.id).second) << "duplicate id " << p.id;
     EXPECT_TRUE(std::regex_match(p.id, id_re)) << p.id;
     EXPECT_FALSE(p.description.empty()) << p.id;
     EXPECT_EQ(p.description.find('\n'), std::string::npos) << p.id << ": description must be one line";
     EXPECT_FALSE(p.category.empty()) << p.id;
-    EXPECT_TRUE(kernels::find(p.kernel).has_value()) << p.id << ": kernel " << p.kernel << " not embedded";
+    EXPECT_TRUE(cli::builtin_catalogue().kernel(p.kernel).has_value()) << p.id << ": kernel " << p.kernel << " not embedded";
     EXPECT_FALSE(p.variants.empty()) << p.id;
     EXPECT_TRUE(p.make_case) << p.id;
     EXPECT_TRUE(p.reference || p.program) << p.id << ": needs a CPU reference or its own program";
@@ -99,7 +98,7 @@ TEST(Registry, InvariantsHold) {
 
 TEST(Registry, TestCasesAreDeterministicAndConsistent) {
   const exec_facts facts{gpu_arch{12, 1}, nullptr};
-  for (const auto& p : all_probes()) {
+  for (const auto& p : cli::builtin_catalogue().probes) {
     const test_case a = p.make_case(facts), b = p.make_case(facts);
     ASSERT_EQ(a.buffers.size(), b.buffers.size()) << p.id;
     for (std::size_t i = 0; i < a.buffers.size(); ++i) EXPECT_EQ(a.buffers[i].init, b.buffers[i].init) << p.id;
@@ -118,20 +117,20 @@ TEST(Registry, TestCasesAreDeterministicAndConsistent) {
 }
 
 TEST(Registry, SelectionByGlobs) {
-  EXPECT_EQ(select_probes({}, {}).size(), all_probes().size());
-  const auto mma = select_probes({"mma.*"}, {});
+  EXPECT_EQ(cli::builtin_catalogue().select({}, {}).size(), cli::builtin_catalogue().probes.size());
+  const auto mma = cli::builtin_catalogue().select({"mma.*"}, {});
   ASSERT_FALSE(mma.empty());
   for (const auto* p : mma) EXPECT_EQ(p->id.rfind("mma.", 0), 0u);
-  const auto no_bf16 = select_probes({"mma.*"}, {"mma.bf16"});
+  const auto no_bf16 = cli::builtin_catalogue().select({"mma.*"}, {"mma.bf16"});
   EXPECT_EQ(no_bf16.size(), mma.size() - 1);
-  EXPECT_TRUE(select_probes({"nothing*"}, {}).empty());
+  EXPECT_TRUE(cli::builtin_catalogue().select({"nothing*"}, {}).empty());
 }
 
 TEST(Kernels, SharedHeadersAreEmbedded) {
   bool found = false;
-  for (const auto& h : kernels::headers()) found = found || h.path == "kernels/mma_layout.cuh";
+  for (const auto& h : cli::builtin_catalogue().headers) found = found || h.path == "kernels/mma_layout.cuh";
   EXPECT_TRUE(found);
-  const auto k = kernels::find("mma_f16.cu");
+  const auto k = cli::builtin_catalogue().kernel("mma_f16.cu");
   ASSERT_TRUE(k);
   EXPECT_EQ(k->path, "kernels/mma_f16.cu");
   EXPECT_NE(k->text.find("mma.sync.aligned.m16n8k16"), std::string_view::npos);
@@ -217,15 +216,43 @@ TEST(Expectations, ApplyRules) {
   EXPECT_FALSE(p.worse_than_expected);
 }
 
-TEST(Expectations, TableCoversKnownProbesOnly) {
-  for (const auto& id : probes_with_expectations()) EXPECT_NE(find_probe(id), nullptr) << id << " is not a probe";
-  const auto e = expected_for("mma.f16", gpu_arch{12, 1, arch_variant::arch_specific});
+TEST(Expectations, ReadFromTheProbe) {
+  const probe& mma = *cli::builtin_catalogue().find("mma.f16");
+  const auto e = expected_for(mma, gpu_arch{12, 1, arch_variant::arch_specific});
   EXPECT_EQ(e.kind, report::expectation_kind::verdict);
   EXPECT_EQ(e.verdict, report::verdict::native);
   EXPECT_FALSE(e.source.empty());
-  EXPECT_EQ(expected_for("mma.f16", gpu_arch{7, 5}).kind, report::expectation_kind::none);
-  EXPECT_EQ(expected_for("no.such.probe", gpu_arch{12, 1}).kind, report::expectation_kind::none);
+  EXPECT_EQ(expected_for(mma, gpu_arch{7, 5}).kind, report::expectation_kind::none);
   EXPECT_EQ(expectation_archs().size(), 7u);
+
+  probe p;
+  EXPECT_EQ(expected_for(p, gpu_arch{12, 1}).kind, report::expectation_kind::none) << "no cells: no expectation";
+  EXPECT_EQ(expectation_problem(p), "");
+  p.expected = {{"native", "native", "native", "fallback", "", "unknown", "failing"}, "ptx-mma"};
+  EXPECT_EQ(expectation_problem(p), "");
+  EXPECT_EQ(expected_for(p, gpu_arch{9, 0}).verdict, report::verdict::fallback);
+  EXPECT_EQ(expected_for(p, gpu_arch{10, 0}).kind, report::expectation_kind::none);
+  EXPECT_EQ(expected_for(p, gpu_arch{12, 0}).kind, report::expectation_kind::unknown);
+  EXPECT_EQ(expected_for(p, gpu_arch{12, 1}).verdict, report::verdict::failing);
+  EXPECT_EQ(expected_for(p, gpu_arch{12, 1}).source, "ptx-mma");
+
+  p.expected.cells.pop_back();
+  EXPECT_NE(expectation_problem(p), "") << "a missing column";
+  p.expected = {{"native", "native", "native", "native", "native", "native", "nativ"}, "ptx-mma"};
+  EXPECT_NE(expectation_problem(p), "") << "a cell that is no verdict";
+  p.expected = {{"native", "native", "native", "native", "native", "native", "native"}, ""};
+  EXPECT_NE(expectation_problem(p), "") << "no source";
+}
+
+TEST(Expectations, EveryProbeOfTheCatalogueHasAValidRowWithAKnownSource) {
+  const auto& cat = cli::builtin_catalogue();
+  for (const auto& p : cat.probes) {
+    EXPECT_EQ(expectation_problem(p), "") << p.id;
+    if (p.expected.source.empty()) continue;
+    bool known = false;
+    for (const auto& s : cat.sources) known = known || s.key == p.expected.source;
+    EXPECT_TRUE(known) << p.id << ": source key '" << p.expected.source << "' is not among the catalogue's sources";
+  }
 }
 
 TEST(JitTarget, UsesArchSpecificFormWhereItExists) {

@@ -1,14 +1,14 @@
 #pragma once
-/// Where the scanner's bytes come from: a buffer in memory, or a file that is
-/// memory-mapped for the magic search while headers are read with pread().
+/// Where the scanner's bytes come from: a buffer in memory, or a file read with
+/// pread().
 ///
-/// Why both for files: the search has to look at every byte outside containers
-/// anyway, and a mapping lets it do so without copying. Headers inside
-/// containers are a few dozen bytes every few kilobytes; touching them through
-/// the mapping would make the kernel map 64 KiB around each one ("fault-around"),
-/// which on the CUDA libraries means mapping most of the payload the scan never
-/// reads. Reading headers with pread() keeps the scan header-only (see
-/// docs/performance.md).
+/// Files are not memory-mapped: a file that shrinks while it is scanned would
+/// turn every access to a mapped page past its new end into SIGBUS, and a
+/// mapping makes the resident size grow with the file (a 100 GB sparse file).
+/// The magic search reads the file in bounded chunks (find_container_header in
+/// fatbin.hpp) and headers inside containers are read one by one, so the scan
+/// never reads container payloads it does not need and its memory does not
+/// depend on the file size (see docs/performance.md).
 
 #include "sm121probe/binscan/byte_reader.hpp"
 
@@ -40,9 +40,6 @@ class byte_source {
                                                         std::vector<std::byte>& scratch,
                                                         std::string_view what = "range") const = 0;
 
-  /// The whole input as memory for the magic search (a mapping for files).
-  [[nodiscard]] virtual std::span<const std::byte> memory() const = 0;
-
   /// view() wrapped in a byte_reader whose error offsets are file offsets.
   [[nodiscard]] byte_reader reader(std::uint64_t offset, std::uint64_t n, std::vector<std::byte>& scratch,
                                    std::string_view what = "range", bool little_endian = true) const {
@@ -57,13 +54,11 @@ class memory_source final : public byte_source {
   [[nodiscard]] std::uint64_t size() const override { return m_data.size(); }
   [[nodiscard]] std::span<const std::byte> view(std::uint64_t offset, std::uint64_t n, std::vector<std::byte>& scratch,
                                                 std::string_view what = "range") const override;
-  [[nodiscard]] std::span<const std::byte> memory() const override { return m_data; }
-
  private:
   std::span<const std::byte> m_data;
 };
 
-/// An open regular file: mapped read-only for the search, pread() for view().
+/// An open regular file, read with pread().
 class file_source final : public byte_source {
  public:
   /// The file could not be opened or mapped; the message is one line ("cannot open: ...").
@@ -71,21 +66,17 @@ class file_source final : public byte_source {
     using std::runtime_error::runtime_error;
   };
 
-  /// Opens and maps `path` (symlinks followed). Throws open_error, e.g. for a
-  /// directory or device ("not a regular file").
+  /// Opens `path` (symlinks followed) without blocking (a FIFO or a device is
+  /// never waited for). Throws open_error, e.g. for a directory, FIFO or device
+  /// ("not a regular file").
   explicit file_source(const std::string& path);
   ~file_source() override;
 
   [[nodiscard]] std::uint64_t size() const override { return m_size; }
   [[nodiscard]] std::span<const std::byte> view(std::uint64_t offset, std::uint64_t n, std::vector<std::byte>& scratch,
                                                 std::string_view what = "range") const override;
-  [[nodiscard]] std::span<const std::byte> memory() const override {
-    return {static_cast<const std::byte*>(m_map), static_cast<std::size_t>(m_size)};
-  }
-
  private:
   int m_fd = -1;
-  void* m_map = nullptr;
   std::uint64_t m_size = 0;
 };
 

@@ -69,11 +69,18 @@ struct cubin_info {
   bool relocatable = false;      ///< ET_REL: input to a device link, not loadable as is
   bool has_kernels = false;      ///< some `.text.<name>` section exists
   int abi_version = 0;           ///< EI_ABIVERSION: 7 (CUDA <= 12) or 8 (CUDA 13)
+  int raw_sm = 0;                ///< the SM number as stored (101 for a CUDA 12.x Thor cubin)
 };
 
-/// Describes a cubin (an ELF with e_machine 190). Throws parse_error when `data`
-/// is not a well-formed cubin.
+/// Describes the cubin (an ELF with e_machine 190) in [base, base + size) of
+/// `src`, reading only its headers, section table, section names and
+/// `.nv.compat`. Throws parse_error when the bytes are not a well-formed cubin.
+[[nodiscard]] cubin_info describe_cubin(const byte_source& src, std::uint64_t base, std::uint64_t size);
+/// describe_cubin on a buffer in memory.
 [[nodiscard]] cubin_info describe_cubin(std::span<const std::byte> data);
+
+/// Largest section name table read (real ones are kilobytes; a bigger one is corrupt).
+inline constexpr std::uint64_t max_section_name_table = std::uint64_t{16} << 20;
 
 /// Decodes the SM number from cubin e_flags: bits 0-7 for ABI version 7 and older,
 /// bits 8-15 for ABI version 8 (CUDA 13). Returns 0 when unknown.

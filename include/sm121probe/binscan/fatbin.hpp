@@ -95,6 +95,17 @@ struct fatbin_container {
 [[nodiscard]] std::optional<std::uint64_t> find_magic(std::span<const std::byte> data, std::uint64_t from,
                                                       std::uint64_t to);
 
+/// Bytes the chunked search reads at a time (find_container_header).
+inline constexpr std::uint64_t search_chunk_size = std::uint64_t{1} << 20;
+
+/// Position of the first valid container header (is_container_header) that
+/// starts in [from, to), or nullopt. Reads `src` in chunks of
+/// search_chunk_size through `scratch`, so memory does not grow with the range;
+/// the header itself may extend past `to` (not past the end of the source).
+/// Throws parse_error when the source cannot be read (e.g. the file shrank).
+[[nodiscard]] std::optional<std::uint64_t> find_container_header(const byte_source& src, std::uint64_t from,
+                                                                 std::uint64_t to, std::vector<std::byte>& scratch);
+
 /// Largest payload we agree to decompress (a hostile header could ask for terabytes).
 inline constexpr std::uint64_t max_decompressed_size = std::uint64_t{1} << 30;
 

@@ -2,6 +2,9 @@
 /// The header directives of PTX text: `.version MAJOR.MINOR` and `.target`.
 
 #include "sm121probe/arch.hpp"
+#include "sm121probe/binscan/byte_source.hpp"
+
+#include <cstdint>
 
 #include <optional>
 #include <string_view>
@@ -25,5 +28,9 @@ struct ptx_header {
 
 /// True when the PTX text declares at least one kernel (`.entry`).
 [[nodiscard]] bool ptx_has_entry(std::string_view text);
+
+/// ptx_has_entry on the PTX text in [base, base + size) of `src` (up to its first
+/// NUL), read in bounded chunks: memory does not grow with the text.
+[[nodiscard]] bool ptx_has_entry(const byte_source& src, std::uint64_t base, std::uint64_t size);
 
 }  // namespace sm121probe::binscan

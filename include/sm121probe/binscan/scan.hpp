@@ -15,6 +15,16 @@
 
 namespace sm121probe::binscan {
 
+/// Files that are not ELF or static archives (fatbin files, unknown formats) are
+/// searched for containers only up to this many bytes past the last container
+/// found (or past the start): a huge tail or sparse file is not read in full.
+inline constexpr std::uint64_t non_elf_search_window = std::uint64_t{64} << 20;
+
+/// Largest compressed image that is decompressed (into memory) to tell a
+/// kernel-less stub from real code; larger ones are assumed to hold code. With
+/// the scanner's 8 threads this caps decompression memory at 128 MiB.
+inline constexpr std::uint64_t max_inspected_size = std::uint64_t{16} << 20;
+
 /// What the scanner asks about: a device and a driver.
 struct scan_target {
   gpu_arch device{12, 1};      ///< compute capability of the device (variant ignored)
@@ -94,7 +104,12 @@ struct file_result {
 [[nodiscard]] file_result scan_bytes(std::span<const std::byte> data, std::string_view name,
                                      const scan_target& target);
 
-/// Maps and scans a file. I/O problems become an `error` result.
+/// Scans the bytes of `src` (read through it, never all at once). Like
+/// scan_bytes, never throws for bad input; a file that shrinks or cannot be
+/// read while it is scanned becomes an `error` result.
+[[nodiscard]] file_result scan_source(const byte_source& src, std::string_view name, const scan_target& target);
+
+/// Opens and scans a file. I/O problems become an `error` result.
 [[nodiscard]] file_result scan_file(const std::string& path, const scan_target& target);
 
 /// Whether a file found while walking a directory could hold GPU code, judged

@@ -89,10 +89,17 @@ class path_scanner {
 /// directly in site-packages its name up to the first dot.
 [[nodiscard]] std::string python_package_of(const std::string& site_packages, const std::string& file);
 
+/// How long the interpreter may take to answer (and exit), in seconds.
+inline constexpr int python_answer_timeout_s = 10;
+/// How much it may print (real answers are a few hundred bytes).
+inline constexpr std::size_t python_answer_max_bytes = std::size_t{1} << 20;
+
 /// Asks the interpreter `exe` (searched in PATH) for its site-packages
 /// directories (site.getsitepackages(), the user site, and sys.path entries
 /// named site-packages or dist-packages); returns the ones that exist.
-/// Throws std::runtime_error with a one-line reason when it cannot be run.
+/// Throws std::runtime_error with a one-line reason when it cannot be run, fails,
+/// takes longer than python_answer_timeout_s or prints more than
+/// python_answer_max_bytes (it is then killed with its process group).
 [[nodiscard]] std::vector<std::string> python_site_packages(const std::string& exe);
 
 }  // namespace sm121probe::binscan

@@ -4,7 +4,7 @@
 /// dlopen()ed, so a missing toolkit is an environment error the CLI can report
 /// (exit code 3) instead of a loader failure.
 
-#include "sm121probe/kernels.hpp"
+#include "sm121probe/util/source_file.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -23,7 +23,7 @@ struct compile_request {
   std::string_view source;
   std::string target;                  ///< "sm_121a" -> cubin; "compute_80" -> PTX
   std::vector<std::string> options;    ///< extra NVRTC options ("-DFOO=1")
-  std::span<const kernels::embedded_file> headers;  ///< include files, found by file name
+  std::span<const util::source_file> headers;  ///< include files, found by file name
 };
 
 /// The outcome of one compilation. A compile error is a result, not an exception.

@@ -6,6 +6,7 @@
 
 #include "sm121probe/cuda/device_query.hpp"
 #include "sm121probe/cuda/driver_api.hpp"
+#include "sm121probe/probe/catalogue.hpp"
 #include "sm121probe/probe/probe.hpp"
 #include "sm121probe/probe/session.hpp"
 #include "sm121probe/report/model.hpp"
@@ -77,7 +78,8 @@ class isolated_executor final : public device_executor {
 };
 
 /// Entry point of the `__worker` subcommand: reads one request from `in`,
-/// writes JSON lines to `out`. mode is "query" or "attempt". Returns the exit code.
-int worker_main(const std::string& mode, std::istream& in, std::ostream& out);
+/// writes JSON lines to `out`. mode is "query" or "attempt" (of a probe of
+/// `cat`, named by id in the request). Returns the exit code.
+int worker_main(const catalogue& cat, const std::string& mode, std::istream& in, std::ostream& out);
 
 }  // namespace sm121probe::probe

@@ -1,6 +1,8 @@
 #pragma once
-/// What a probe is. A probe = one kernel file in kernels/ + one registration
-/// (src/probes/registry.cpp). It has a stable id, a category, a one-line
+/// What a probe is. A probe = one kernel file in kernels/ + its declaration in
+/// a family file of src/probes, which registers it with one line
+/// (SM121PROBE_FAMILY, sm121probe/probes/registration.hpp) and holds its
+/// expected verdicts. It has a stable id, a category, a one-line
 /// description and an ordered list of variants (compile targets). Its test
 /// case (deterministic inputs + launch configuration) and its CPU reference are
 /// shared by the variants; the default host program loads the image, launches
@@ -120,6 +122,16 @@ struct sass_check {
   std::string inputs;          ///< constraint letter per input operand, in operand order after the outputs
 };
 
+/// The verdict expected on each architecture, with the source that backs it
+/// (docs/probes.md "Sources"). One cell per column of expectation_archs()
+/// (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121): "native",
+/// "fallback", "failing", "skipped", "unknown" (sources conflict) or ""
+/// (no expectation); no cells at all: no expectation anywhere.
+struct expected_verdicts {
+  std::vector<std::string> cells;
+  std::string source;  ///< a key of the catalogue's sources: "ptx-mma"
+};
+
 /// One way of running a probe.
 struct variant {
   std::string label;                  ///< "native", "sm80-ptx", "sm100a", ...
@@ -157,6 +169,8 @@ struct probe {
   /// Instructions checked in the SASS of every native (non-fallback,
   /// device_native) compile; empty: the SASS is not judged.
   std::vector<sass_check> sass_checks;
+  /// What the verdict should be on each architecture, and why (expectations.hpp).
+  expected_verdicts expected;
 };
 
 /// The default program: load, copy the buffers in, launch, synchronize, copy

@@ -6,6 +6,7 @@
 
 #include "sm121probe/arch.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
+#include "sm121probe/probe/catalogue.hpp"
 #include "sm121probe/probe/executor.hpp"
 #include "sm121probe/probe/probe.hpp"
 #include "sm121probe/report/model.hpp"
@@ -55,14 +56,16 @@ struct compiled_variant {
   bool device_ready = false;       ///< compile stages ok and something to load
 };
 
-/// Compiles one variant for a device of architecture `arch`.
+/// Compiles one variant of `p` (a probe of `cat`, whose kernels, headers and
+/// SASS classes it uses) for a device of architecture `arch`.
 /// Device mode (`offline` false): native variants become SASS for `arch`
 /// (plain, else `f`, else `a`: the least specific target that compiles);
 /// fixed targets compile as named. Offline additionally JIT-links PTX to
 /// `arch` with nvJitLink and predicts whether a SASS image for another
 /// architecture loads (compatibility rules), so every verdict rests on SASS;
 /// with `driver`, it also predicts whether that driver accepts the PTX ISA.
-[[nodiscard]] compiled_variant compile_variant(const nvrtc::toolchain& tools, const probe& p, const variant& v,
+[[nodiscard]] compiled_variant compile_variant(const nvrtc::toolchain& tools, const catalogue& cat, const probe& p,
+                                               const variant& v,
                                                const gpu_arch& arch, bool offline,
                                                std::optional<cuda_version> driver = std::nullopt);
 
@@ -78,10 +81,11 @@ struct classification {
 };
 [[nodiscard]] classification classify(const std::vector<report::attempt_result>& attempts);
 
-/// Runs the battery. `executor` may be null (offline only). Throws
-/// selection_error for an unknown target or filters that match nothing.
-[[nodiscard]] report::run_report run_battery(const run_options& options, const nvrtc::toolchain& tools,
-                                             device_executor* executor, run_observer* observer);
+/// Runs the battery over the probes of `cat`. `executor` may be null (offline
+/// only). Throws selection_error for an unknown target or filters that match nothing.
+[[nodiscard]] report::run_report run_battery(const run_options& options, const catalogue& cat,
+                                             const nvrtc::toolchain& tools, device_executor* executor,
+                                             run_observer* observer);
 
 /// Fills tool and host information (name, version, hostname, uname).
 void fill_host_and_tool(report::run_report& r);

@@ -13,6 +13,9 @@
 ///  * K1: the same loads, the instruction once, its results stored;
 ///  * K2: two independent uses.
 ///
+/// The classes themselves are data of the catalogue (src/probes/sass_classes.cpp),
+/// handed in by the caller.
+///
 /// The *marginal cost* K2 - K1, counting only opcodes the baseline does not
 /// use, is what one more use of the instruction adds (per-kernel set-up and
 /// the loads and stores of the extra operands cancel out). A *class* (HMMA, IMMA, QMMA, QMMA.SF,
@@ -110,11 +113,10 @@ struct sass_class {
   instruction_cost cost;       ///< of the representative
 };
 
-/// The class catalogue: each label with its representative instruction.
-[[nodiscard]] const std::vector<sass_check>& class_catalogue();
-
-/// Every catalogue class resolved on `target` (cached).
-[[nodiscard]] std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target);
+/// Every class of `classes` (the catalogue's SASS classes: each label with its
+/// representative instruction) resolved on `target` (cached).
+[[nodiscard]] std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target,
+                                                      const std::vector<sass_check>& classes);
 
 /// The verdict for one checked instruction.
 struct check_result {
@@ -131,11 +133,13 @@ struct sass_inspection {
   std::vector<check_result> checks;
 };
 
-/// Inspects `image` (a cubin compiled for `target`) against `checks`. Returns
-/// nullopt when the image cannot be read as a cubin (nothing to judge).
+/// Inspects `image` (a cubin compiled for `target`) against `checks`, with the
+/// SASS classes `classes` (catalogue::sass_classes). Returns nullopt when the
+/// image cannot be read as a cubin (nothing to judge).
 [[nodiscard]] std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const std::string& target,
                                                           std::span<const std::byte> image,
-                                                          const std::vector<sass_check>& checks);
+                                                          const std::vector<sass_check>& checks,
+                                                          const std::vector<sass_check>& classes);
 
 /// How many helper instructions a native instruction may cost besides itself
 /// per use (masking a byte-sized conversion result costs one).

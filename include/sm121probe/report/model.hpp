@@ -84,7 +84,7 @@ struct attempt_result {
   [[nodiscard]] const stage_result* first_failure() const;
 };
 
-/// What was expected of a probe on this architecture (src/probes/expectations.cpp).
+/// What was expected of a probe on this architecture (probe::expected, in its family file).
 enum class expectation_kind {
   none,     ///< no expectation for this architecture
   unknown,  ///< sources conflict: any result is news, a failing one counts as unexpected

@@ -1,8 +1,26 @@
 #include "sm121probe/kernels.hpp"
 
-#include <vector>
+#include <algorithm>
 
 namespace sm121probe::kernels {
+
+namespace {
+
+// A function-local static: generated files register during static initialisation.
+std::vector<const embedded_file*>& registered() {
+  static std::vector<const embedded_file*> list;
+  return list;
+}
+
+}  // namespace
+
+registration::registration(const embedded_file* file) { registered().push_back(file); }
+
+std::vector<const embedded_file*> all_files() {
+  std::vector<const embedded_file*> out = registered();
+  std::sort(out.begin(), out.end(), [](const embedded_file* a, const embedded_file* b) { return a->path < b->path; });
+  return out;
+}
 
 std::optional<embedded_file> find(std::string_view path_or_name) {
   for (const embedded_file* f : all_files()) {
