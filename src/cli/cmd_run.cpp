@@ -1,5 +1,6 @@
 // `sm121-probe run` (the default command): the probe battery.
 #include "commands.hpp"
+#include "doctor_section.hpp"
 #include "output.hpp"
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
@@ -72,6 +73,7 @@ struct run_flags {
   unsigned jobs = 0;
   bool quiet = false;
   int verbose = 0;
+  bool doctor = false;  ///< --doctor: the doctor's findings after the markdown report
 };
 
 // One-line notices and TTY progress on stderr.
@@ -179,6 +181,8 @@ int run_command(const run_flags& f, context& ctx) {
   // Everything the user got wrong fails here, before a long run.
   const output_plan plan = plan_outputs(f.out, f.write_expect);
   check_outputs({{"the report (-o)", plan.path}, {"--json", f.out.json_path}, {"--write-expect", f.write_expect}});
+  if (f.doctor && plan.format != output_format::markdown)
+    throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
   const auto expectations = load_expectations(f.expect);
 
   // --no-isolate asks for the driver in this process; otherwise it is only ever
@@ -234,7 +238,15 @@ int run_command(const run_flags& f, context& ctx) {
     return *redacted_rep;
   };
 
-  emit(ctx, plan.path, render(view(redacts(plan.format, f.out)), plan.format));
+  std::string main_text = render(view(redacts(plan.format, f.out)), plan.format);
+  if (f.doctor) {
+    doctor_inputs din;
+    if (const auto t = parse_arch_name(rep.target)) din.target = t->arch.base();
+    din.driver = opts.driver_cuda;
+    (void)view(redacts(plan.format, f.out));  // the run's values get the first placeholders
+    main_text += doctor_markdown_section(din, ctx, redacts(plan.format, f.out) ? &rd : nullptr);
+  }
+  emit(ctx, plan.path, main_text);
   if (!f.out.json_path.empty())
     emit(ctx, f.out.json_path, render(view(redacts(output_format::json, f.out)), output_format::json));
   if (!f.write_expect.empty()) {
@@ -299,6 +311,9 @@ command add_run_command(CLI::App& root, context& ctx) {
                 "Run GPU attempts in this process (debugging; a kernel fault then ends GPU work for the run)");
   sub->add_option("-j,--jobs", flags->jobs, "Parallel compile jobs, 0 to 1024 (0 or not given: all cores)")
       ->check(CLI::Range(0u, max_jobs));
+  sub->add_flag("--doctor", flags->doctor,
+                "Markdown: append the findings of `sm121-probe doctor` (compilers, JITs, frameworks, environment) "
+                "for the same target, so one paste holds everything");
   sub->add_flag("--no-color", flags->no_color, "No ANSI colours (they are used only on a terminal anyway)");
   sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr (errors still go there)");
   sub->add_flag("-v,--verbose", flags->verbose, "Progress lines on stderr even when it is not a terminal");

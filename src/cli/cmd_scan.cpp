@@ -1,5 +1,6 @@
 // `sm121-probe scan`: which GPU code files carry and whether it runs on a target.
 #include "commands.hpp"
+#include "doctor_section.hpp"
 #include "output.hpp"
 
 #include "sm121probe/binscan/scan_report.hpp"
@@ -40,6 +41,7 @@ struct scan_options {
   bool details = false;
   bool all = false;
   bool no_trap_check = false;
+  bool doctor = false;  ///< --doctor: the doctor's findings after the markdown report
   CLI::Option* python = nullptr;
   std::string python_exe;
 };
@@ -188,7 +190,18 @@ void emit_report(const scan_options& o, output_format format, const binscan::sca
     report::render_scan_text(r, s, ropts);
     return s.str();
   };
-  emit(ctx, o.output, render(format));
+  std::string main_text = render(format);
+  if (o.doctor) {
+    doctor_inputs din;
+    din.target = report.target.device.base();
+    din.driver = report.target.driver;
+    din.python_given = o.python && o.python->count() > 0;
+    din.python_exe = o.python_exe;
+    const bool redact = redacts(format, privacy);
+    if (redact) (void)view(true);  // the scan's values get the first placeholders
+    main_text += doctor_markdown_section(din, ctx, redact ? &rd : nullptr);
+  }
+  emit(ctx, o.output, main_text);
   if (!o.json_path.empty()) emit(ctx, o.json_path, render(output_format::json));
 }
 
@@ -198,6 +211,8 @@ int run_scan(const scan_options& o, context& ctx) {
       o.format, {output_format::text, output_format::json, output_format::markdown, output_format::junit});
   const bool python = o.python && o.python->count() > 0;
   check_inputs(o, python);
+  if (o.doctor && format != output_format::markdown)
+    throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
   binscan::scan_report report;
   std::optional<gpu_arch> target;
   std::optional<cuda_version> driver;
@@ -270,6 +285,9 @@ command add_scan_command(CLI::App& root, context& ctx) {
                                "placeholders in every output (markdown does this by default)");
   sub->add_flag("--no-redact", opts->no_redact, "Keep those values in markdown output")->excludes(redact);
   sub->add_flag("--details", opts->details, "List every container and entry (offset, section, images, sizes)");
+  sub->add_flag("--doctor", opts->doctor,
+                "Markdown: append the findings of `sm121-probe doctor` (compilers, JITs, frameworks, environment) "
+                "for the same target and Python environment");
   sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
   sub->add_flag("--no-trap-check", opts->no_trap_check,
                 "Do not look for trap-only kernels in native files (saves decompressing their loadable images and "

@@ -64,7 +64,7 @@ std::string signal_name(int sig) {
 }
 
 subprocess_result run_subprocess(const std::vector<std::string>& argv, const std::string& input,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, std::size_t max_output) {
   subprocess_result r;
   if (argv.empty()) {
     r.start_error = "empty command";
@@ -124,7 +124,13 @@ subprocess_result run_subprocess(const std::vector<std::string>& argv, const std
       char buf[65536];
       const ssize_t n = ::read(fd, buf, sizeof buf);
       if (n > 0) {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+        std::string& dst = i == 0 ? r.out : r.err;
+        std::size_t keep = static_cast<std::size_t>(n);
+        if (max_output > 0 && dst.size() + keep > max_output) {
+          keep = max_output > dst.size() ? max_output - dst.size() : 0;
+          r.truncated = true;
+        }
+        dst.append(buf, keep);
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         ::close(fd);
         fd = -1;

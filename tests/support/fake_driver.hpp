@@ -27,6 +27,8 @@ class fake_driver final : public cuda::driver_api {
       {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, 101376},
   };
   std::size_t free_mem = 4ull << 30, total_mem = 128ull << 30;
+  /// cuMemAlloc of more than this many bytes fails with CUDA_ERROR_OUT_OF_MEMORY.
+  std::size_t alloc_limit = ~std::size_t{0};
   CUresult init_result = CUDA_SUCCESS;
 
   /// Decides the result of loading an image (default: success). `is_ptx` is
@@ -103,6 +105,7 @@ class fake_driver final : public cuda::driver_api {
     return CUDA_SUCCESS;
   }
   CUresult mem_alloc(CUdeviceptr* p, std::size_t bytes) override {
+    if (bytes > alloc_limit) return CUDA_ERROR_OUT_OF_MEMORY;
     *p = next_address;
     next_address += (bytes + 255) / 256 * 256 + 256;
     memory[*p].assign(bytes, std::byte{0xAB});  // garbage, like real uninitialised memory

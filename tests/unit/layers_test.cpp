@@ -3,7 +3,8 @@
 //
 //   0 core       include/sm121probe/{arch,version}.hpp, util/, report/, binscan/; src/core, src/report, src/binscan
 //   1 backends   cuda/, nvrtc/: the driver interface, NVRTC and nvJitLink
-//   2 framework  probe/: probe spec, session, programs, SASS inspection, runner, executors
+//   2 framework  probe/: probe spec, session, programs, SASS inspection, runner, executors;
+//                doctor/ (the doctor's audit; doctor/model.hpp is core)
 //   3 catalogue  src/probes/ (the probe families) and kernels/ (+ sm121probe/kernels.hpp, *.cuh)
 //   4 cli        cli/: assembles the catalogue and hands it to the framework
 //
@@ -33,6 +34,10 @@ std::optional<int> layer_of_file(const std::string& rel) {
     return catalogue;
   if (under("src/cli/") || under("include/sm121probe/cli/")) return cli;
   if (under("src/probe/") || under("include/sm121probe/probe/")) return framework;
+  // The doctor's audit uses the backends and the framework's child-process helper; its
+  // model is plain data that the core renderers read.
+  if (rel == "include/sm121probe/doctor/model.hpp") return core;
+  if (under("src/doctor/") || under("include/sm121probe/doctor/")) return framework;
   if (under("src/cuda/") || under("src/nvrtc/") || under("include/sm121probe/cuda/") ||
       under("include/sm121probe/nvrtc/"))
     return backends;
