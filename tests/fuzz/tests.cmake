@@ -69,9 +69,11 @@ add_custom_command(
   COMMAND ${SM121PROBE_FUZZ_CXX} -std=c++20 -O1 -g -fno-omit-frame-pointer
           -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
           -I${PROJECT_SOURCE_DIR}/include -I${CMAKE_BINARY_DIR}/gen ${ZSTD_CFLAGS} ${LZ4_CFLAGS}
-          ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/target/fuzz_reports.cpp ${_fuzz_report_sources} -o ${_fuzz_reports_exe}
+          ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/target/fuzz_reports.cpp ${_fuzz_report_sources} ${SM121PROBE_GIT_SHA_SOURCE}
+          -o ${_fuzz_reports_exe}
           -lfmt ${ZSTD_LDFLAGS} ${LZ4_LDFLAGS}
   DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/target/fuzz_reports.cpp ${_fuzz_report_sources} ${_fuzz_report_headers}
+          sm121probe_git_sha
   COMMENT "Building the report libFuzzer target with ${SM121PROBE_FUZZ_CXX}"
   VERBATIM)
 add_custom_target(sm121probe_fuzz_reports ALL DEPENDS ${_fuzz_reports_exe})
