@@ -3,6 +3,7 @@
 #include "internal.hpp"
 
 #include "../probe/subprocess.hpp"
+#include "sm121probe/binscan/needed.hpp"
 #include "sm121probe/binscan/scan.hpp"
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/version.hpp"
@@ -358,6 +359,43 @@ void import_frameworks(const audit_options& o, const std::vector<distribution>& 
 
 }  // namespace
 
+/// Missing CUDA runtimes: every ELF file with GPU code in the environment's
+/// site-packages, its DT_NEEDED CUDA libraries resolved the way the dynamic
+/// loader would (RPATH/RUNPATH, the audited LD_LIBRARY_PATH, the loader cache,
+/// the environment's nvidia wheels): the scanner's resolver (binscan/needed.hpp).
+void audit_cuda_runtimes(const audit_options& o, const python_info& py, doctor_report& r) {
+  if (py.site_packages.empty()) return;
+  auto libraries = binscan::library_search::from_system();
+  libraries.ld_library_path.clear();  // the audited environment's, not this process's
+  if (const auto it = o.env.find("LD_LIBRARY_PATH"); it != o.env.end()) {
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      const auto colon = rest.find(':');
+      const std::string_view dir = rest.substr(0, colon);
+      if (!dir.empty()) libraries.ld_library_path.emplace_back(dir);
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  for (const auto& site : py.site_packages) libraries.add_nvidia_wheels(site);
+  binscan::scan_target st{o.target.base(), o.driver.value_or(cuda_version{13, 0})};
+  st.libraries = &libraries;
+  binscan::path_scanner scanner(st);
+  for (const auto& site : py.site_packages) scanner.add_path(site);
+  binscan::scan_report found;
+  scanner.finish(found);
+  for (const auto& f : found.files)
+    for (const auto& w : f.findings) {
+      if (w.kind != "missing-cuda-library") continue;
+      const std::string name = fs::path(f.path).filename().string();
+      add(r, "python.missing-cuda-runtime", severity::error, fmt::format("{} {}", name, w.message),
+          fmt::format("{}: {}", f.path, w.message),
+          "The library fails to load (\"cannot open shared object file\"), and with it every kernel it carries.",
+          "install the CUDA runtime the package was built for (e.g. pip install nvidia-cuda-runtime-cu12 for "
+          "libcudart.so.12), or a build of the package for the installed CUDA");
+    }
+}
+
 }  // namespace detail
 
 doctor_report audit(const audit_options& o) {
@@ -395,6 +433,7 @@ doctor_report audit(const audit_options& o) {
         "sm121-probe doctor --python /path/to/venv/bin/python");
   }
   audit_frameworks(o, py, dists, r);
+  audit_cuda_runtimes(o, py, r);
   if (o.import_frameworks && !py.executable.empty()) import_frameworks(o, dists, r);
   audit_compilers(o, py, dists, r);
   audit_environment(o, r);

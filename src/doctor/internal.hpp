@@ -48,6 +48,8 @@ void audit_compilers(const audit_options& o, const python_info& py, const std::v
                      doctor_report& r);
 
 /// Frameworks read from files: torch (version.py, its CUDA libraries scanned), triton.
+/// GPU libraries of the environment needing a CUDA library the loader would not find.
+void audit_cuda_runtimes(const audit_options& o, const python_info& py, doctor_report& r);
 void audit_frameworks(const audit_options& o, const python_info& py, const std::vector<distribution>& dists,
                       doctor_report& r);
 

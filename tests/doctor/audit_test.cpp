@@ -306,6 +306,31 @@ TEST(DoctorAudit, TorchWithoutUsableCodeOrOnlyPtx) {
   }
 }
 
+TEST(DoctorAudit, LibraryNeedingAMissingCudaRuntimeIsAnError) {
+  fake_env e;
+  e.torch({blob::sass(120), blob::sass(121)});
+  const auto gpu = blob::make_container({blob::sass(121)});
+  std::filesystem::create_directories(e.site + "/sgl_kernel");
+  // Needs the CUDA 12 runtime, which neither the system nor the environment has.
+  write_bytes(e.site + "/sgl_kernel/common_ops.so", blob::host_needing(gpu, {"libcudart.so.12"}));
+  // Needs a CUDA library its RUNPATH finds inside the package: not a finding.
+  std::filesystem::create_directories(e.site + "/okpkg/lib");
+  write_bytes(e.site + "/okpkg/lib/libcublasLt.so.77", blob::host_with_fatbin(gpu));
+  write_bytes(e.site + "/okpkg/ops.so", blob::host_needing(gpu, {"libcublasLt.so.77"}, "$ORIGIN/lib"));
+  auto o = options_for(e);
+  o.toolkit_parents = {};
+  const auto r = doctor::audit(o);
+  std::vector<const doctor::finding*> missing;
+  for (const auto& f : r.findings)
+    if (f.id == "python.missing-cuda-runtime") missing.push_back(&f);
+  ASSERT_EQ(missing.size(), 1u) << ids(r);
+  EXPECT_EQ(missing[0]->level, severity::error);
+  EXPECT_NE(missing[0]->observed.find("sgl_kernel/common_ops.so"), std::string::npos) << missing[0]->observed;
+  EXPECT_NE(missing[0]->observed.find("libcudart.so.12"), std::string::npos) << missing[0]->observed;
+  EXPECT_NE(missing[0]->fix.find("nvidia-cuda-runtime-cu12"), std::string::npos) << missing[0]->fix;
+  EXPECT_EQ(doctor::exit_code(r), 1);
+}
+
 TEST(DoctorAudit, TorchBuiltForANewerCudaThanTheDriver) {
   fake_env e;
   e.torch({blob::sass(120)}, "2.9.0+cu130", "13.0");
