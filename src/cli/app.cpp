@@ -168,7 +168,11 @@ int main(int argc, char** argv) {
   // worker processes block SIGPIPE themselves (probe/subprocess.cpp).
   ::signal(SIGPIPE, SIG_DFL);
   // Only worker processes may load the CUDA driver (util/driver_guard.hpp).
-  if (args.empty() || args[0] != "__worker") util::block_driver_in_this_process();
+  // (`__doctor device` measures the GPU under its parent's time limit; the
+  // `__doctor nvrtc|nvjitlink` children compile without the driver, like run.)
+  const bool driver_worker =
+      !args.empty() && (args[0] == "__worker" || (args[0] == "__doctor" && args.size() > 1 && args[1] == "device"));
+  if (!driver_worker) util::block_driver_in_this_process();
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   context ctx{std::cout, std::cerr, ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1,

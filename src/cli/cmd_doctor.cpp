@@ -8,6 +8,7 @@
 
 #include "../probe/subprocess.hpp"
 #include "sm121probe/cuda/detect.hpp"
+#include "sm121probe/probe/executor.hpp"
 #include "sm121probe/doctor/audit.hpp"
 #include "sm121probe/doctor/device.hpp"
 #include "sm121probe/report/doctor_render.hpp"
@@ -16,11 +17,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <sys/stat.h>
 
 namespace sm121probe::cli {
+
+namespace {
+// How long the driver query (in a worker process) may take before doctor assumes no driver.
+constexpr std::chrono::seconds driver_query_timeout{20};
+}  // namespace
 
 namespace {
 
@@ -57,14 +64,21 @@ doctor::doctor_report build_doctor_report(const doctor_inputs& in, context& ctx)
   } else {
     a.python = "python3";
   }
-  std::optional<cuda::detected_driver> detected;
-  if (!in.target || !in.driver) detected = cuda::detect_driver(in.device);
+  // The driver is asked in a worker process with a deadline (like `run` and
+  // `scan`): this process never loads libcuda (util/driver_guard.hpp), and a
+  // broken driver that hangs or crashes costs the detection, not the audit.
+  std::optional<cuda::driver_query> detected;
+  if ((!in.target || !in.driver) && !ctx.self_exe.empty()) {
+    probe::isolated_executor worker({ctx.self_exe, "__worker"}, driver_query_timeout);
+    cuda::driver_query q = worker.query(in.device);
+    if (q.driver.version) detected = std::move(q);
+  }
   if (in.target) {
     a.target = *in.target;
     a.target_source = "given with --target";
   } else if (detected && detected->device) {
-    a.target = detected->device->base();
-    a.target_source = fmt::format("detected GPU {}", detected->device_name);
+    a.target = gpu_arch{detected->device->cc_major, detected->device->cc_minor}.base();
+    a.target_source = fmt::format("detected GPU {}", detected->device->name);
   } else {
     a.target = gpu_arch{12, 1};
     a.target_source = detected ? "assumed: the driver reports no GPU" : "assumed: no GPU detected";
@@ -73,7 +87,7 @@ doctor::doctor_report build_doctor_report(const doctor_inputs& in, context& ctx)
     a.driver = *in.driver;
     a.driver_source = "given with --driver-cuda";
   } else if (detected) {
-    a.driver = detected->version;
+    a.driver = cuda_version::from_int(*detected->driver.version);
     a.driver_source = "detected driver";
   } else {
     a.driver_source = "no driver found (libcuda.so.1 cannot be loaded)";

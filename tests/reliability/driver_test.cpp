@@ -77,6 +77,29 @@ TEST(BrokenDriver, OfflineTargetNeverCallsTheDriver) {
   EXPECT_FALSE(std::filesystem::exists(dir / "mark-hang")) << "something in the process called cuInit";
 }
 
+// `doctor` asks the driver in a worker too: the driver it reports comes from
+// there (this process refuses libcuda), and a hanging cuInit costs only the
+// detection, never the audit.
+TEST(BrokenDriver, DoctorAsksTheDriverInAWorker) {
+  temp_dir dir;
+  build_fake_driver(dir);
+  if (::testing::Test::HasFatalFailure()) return;
+  const auto ok = run_with_fake(dir, "normal", {"doctor", "--python", "/bin/false", "--no-device", "--format", "json", "-o", "d.json"});
+  // /bin/false as the interpreter fails: exit 3, but the report's driver facts are what matter here.
+  const auto read_json = [&](const std::string& name) {
+    std::ifstream in(dir / name);
+    return nlohmann::json::parse(in, nullptr, false);
+  };
+  (void)ok;
+  EXPECT_TRUE(std::filesystem::exists(dir / "mark-normal")) << "the driver was never asked (a worker must ask it)";
+  const auto hang = run_with_fake(dir, "hang", {"doctor", "--no-device", "--format", "json", "-o", "h.json"});
+  ASSERT_LE(hang.exit_code, 1) << hang.err;
+  const auto h = read_json("h.json");
+  ASSERT_TRUE(h.is_object()) << hang.err;
+  EXPECT_TRUE(h.at("driver_cuda").is_null()) << h.dump();
+  EXPECT_TRUE(std::filesystem::exists(dir / "mark-hang"));
+}
+
 TEST(BrokenDriver, HangCrashAndExitInCuInitEndInAReport) {
   temp_dir dir;
   build_fake_driver(dir);
