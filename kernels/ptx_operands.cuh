@@ -30,6 +30,13 @@
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]),      \
                  "f"(c[2]), "f"(c[3]), "r"(sfa), "r"(sfb))
 
+// m16n8k8 f16 (Turing): D(4 f32) = A(2 b32) * B(1 b32) + C(4 f32).
+#define SM121_OPS_MMA_F32_K8 "ffff", "rrrffff"
+#define SM121_ASM_MMA_F32_K8(PTX, d, a, b, c)                                                                 \
+  asm volatile(PTX                                                                                            \
+               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])                                               \
+               : "r"(a[0]), "r"(a[1]), "r"(b), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]))
+
 // mma.sync with packed f16x2 accumulators: D(2 b32) = A(4 b32) * B(2 b32) + C(2 b32).
 #define SM121_OPS_MMA_F16X2 "rr", "rrrrrrrr"
 #define SM121_ASM_MMA_F16X2(PTX, d, a, b, c)                                                                  \

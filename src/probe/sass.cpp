@@ -42,8 +42,26 @@ std::optional<std::map<std::string, std::vector<sass_instruction>>> read_kernels
 }
 
 std::vector<sass_instruction> drop_filler(std::vector<sass_instruction> code, unsigned filler) {
-  std::erase_if(code, [filler](const sass_instruction& i) { return i.opcode() == filler; });
+  std::erase_if(code, [filler](const sass_instruction& i) { return i.opcode() == filler || i.never_executed(); });
   return code;
+}
+
+std::vector<sass_instruction> drop_never_executed(std::vector<sass_instruction> code) {
+  std::erase_if(code, [](const sass_instruction& i) { return i.never_executed(); });
+  return code;
+}
+
+bool control_flow::contains(unsigned opcode) const {
+  return std::binary_search(opcodes.begin(), opcodes.end(), opcode);
+}
+
+std::string_view to_string(class_state s) {
+  switch (s) {
+    case class_state::exists: return "exists";
+    case class_state::absent: return "absent";
+    case class_state::inconclusive: return "inconclusive";
+  }
+  return "inconclusive";
 }
 
 signature_counts count_signatures(const std::vector<sass_instruction>& code) {
@@ -183,7 +201,7 @@ measured analyse(const std::map<std::string, std::vector<sass_instruction>>& ker
   }
   if (!empty_it->second.empty()) m.filler = empty_it->second.back().opcode();
   const auto strip = [&](const std::vector<sass_instruction>& v) {
-    return m.filler ? drop_filler(v, *m.filler) : v;
+    return m.filler ? drop_filler(v, *m.filler) : drop_never_executed(v);
   };
   const auto k0 = strip(k0_it->second), k1 = strip(k1_it->second), k2 = strip(k2_it->second);
   std::set<unsigned> ops;
@@ -293,25 +311,123 @@ instruction_cost measure_instruction(const nvrtc::toolchain& tools, const std::s
   return measure_cached(tools, target, {c}).front().cost;
 }
 
+namespace {
+
+// A function the call reference calls without inlining, and the same
+// computation inline; an empty kernel (its code besides the padding is EXIT
+// and the closing branch).
+constexpr const char* control_flow_source =
+    "// sm121-probe control-flow reference kernels (docs/classification.md).\n"
+    "static __device__ __noinline__ unsigned sm121_sass_callee(unsigned x) { return x * 2654435761u + 12345u; }\n"
+    "extern \"C\" __global__ void sm121_sass_call(const unsigned* in, unsigned* out) {\n"
+    "  out[threadIdx.x] = sm121_sass_callee(in[threadIdx.x]);\n}\n"
+    "extern \"C\" __global__ void sm121_sass_inline(const unsigned* in, unsigned* out) {\n"
+    "  out[threadIdx.x] = in[threadIdx.x] * 2654435761u + 12345u;\n}\n"
+    "extern \"C\" __global__ void sm121_sass_empty() {}\n";
+
+control_flow measure_control_flow_uncached(const nvrtc::toolchain& tools, const std::string& target) {
+  control_flow cf;
+  nvrtc::compile_request rq;
+  rq.name = "sass-control-flow.cu";
+  rq.source = control_flow_source;
+  rq.target = target;
+  const nvrtc::compile_result res = tools.compile(rq);
+  if (!res.ok) {
+    const std::string line = nvrtc::first_error_line(res.log);
+    cf.error = line.empty() ? res.status : line;
+    return cf;
+  }
+  const auto kernels = read_kernels(res.image);
+  if (!kernels || !kernels->count("sm121_sass_call") || !kernels->count("sm121_sass_inline") ||
+      !kernels->count("sm121_sass_empty")) {
+    cf.error = "the control-flow reference cubin cannot be read";
+    return cf;
+  }
+  const auto& empty = kernels->at("sm121_sass_empty");
+  std::set<unsigned> ops, inline_ops, call_ops;
+  // The padding opcode (none can match when the empty kernel has no code at all).
+  const unsigned filler = empty.empty() ? ~0u : empty.back().opcode();
+  for (const auto& i : drop_never_executed(empty))
+    if (i.opcode() != filler) ops.insert(i.opcode());
+  for (const auto& i : drop_never_executed(kernels->at("sm121_sass_inline"))) inline_ops.insert(i.opcode());
+  for (const auto& i : drop_never_executed(kernels->at("sm121_sass_call"))) call_ops.insert(i.opcode());
+  bool call_seen = false;
+  for (unsigned op : call_ops)
+    if (!inline_ops.count(op) && op != filler) {
+      ops.insert(op);
+      call_seen = true;
+    }
+  if (!call_seen || ops.empty()) {
+    cf.error = "the call reference was inlined (no call instruction to measure)";
+    return cf;
+  }
+  cf.measured = true;
+  cf.opcodes.assign(ops.begin(), ops.end());
+  return cf;
+}
+
+once_cache<control_flow>& control_flow_cache() {
+  static once_cache<control_flow> cache;
+  return cache;
+}
+
+}  // namespace
+
+void settle_class(sass_class& c, const control_flow& cf) {
+  const int per_use = total(c.cost.marginal);
+  bool calls = false;
+  for (const auto& [sig, n] : c.cost.marginal) calls = calls || cf.contains(sig.opcode);
+  if (!cf.measured) {
+    c.state = class_state::inconclusive;
+    c.why = "control flow could not be measured (" + cf.error + ")";
+  } else if (calls) {
+    c.state = class_state::absent;
+    c.why = "its representative calls a routine";
+  } else if (per_use == 1) {
+    c.state = class_state::exists;
+    c.exists = true;
+    c.opcode = c.cost.marginal.begin()->first.opcode;
+  } else if (per_use == 0 || per_use <= 1 + sass_helper_allowance) {
+    c.state = class_state::inconclusive;
+    c.why = fmt::format("its representative costs {} instructions per use; which is the class cannot be told", per_use);
+  } else {
+    c.state = class_state::absent;
+    c.why = fmt::format("its representative costs {} instructions per use", per_use);
+  }
+}
+
+control_flow measure_control_flow(const nvrtc::toolchain& tools, const std::string& target) {
+  return control_flow_cache().get(tools.nvrtc_version() + "\x1f" + target,
+                                  [&] { return measure_control_flow_uncached(tools, target); });
+}
+
 std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target,
                                         const std::vector<sass_check>& classes) {
   std::string key = tools.nvrtc_version() + "\x1f" + target;
   for (const auto& c : classes)
     key += fmt::format("\x1e{}\x1f{}\x1f{}\x1f{}", c.expected_class, c.ptx, c.outputs, c.inputs);
   return class_cache().get(key, [&] {
-    std::vector<sass_class> out;
+    const control_flow cf = measure_control_flow(tools, target);
     const std::vector<measured> costs = measure_cached(tools, target, classes);
+    std::vector<sass_class> out;
     for (std::size_t i = 0; i < classes.size(); ++i) {
       const sass_check& rep = classes[i];
+      auto it = std::find_if(out.begin(), out.end(), [&](const sass_class& c) { return c.label == rep.expected_class; });
+      if (it != out.end() && it->cost.compiled) continue;  // an earlier representative defines it
       sass_class c;
       c.label = rep.expected_class;
       c.representative = short_ptx(rep.ptx);
       c.cost = costs[i].cost;
-      if (c.cost.compiled && total(c.cost.marginal) == 1) {
-        c.exists = true;
-        c.opcode = c.cost.marginal.begin()->first.opcode;
+      if (c.cost.compiled) {
+        settle_class(c, cf);
+      } else {
+        c.state = class_state::inconclusive;
+        c.why = fmt::format("its representative {} does not compile for {} ({})", c.representative, target,
+                            c.cost.error);
+        if (it != out.end()) c.why = it->why + "; " + c.why;
       }
-      out.push_back(std::move(c));
+      if (it != out.end()) *it = std::move(c);
+      else out.push_back(std::move(c));
     }
     return out;
   });
@@ -336,12 +452,16 @@ check_result judge(const std::string& target, const sass_check& chk, const instr
     return r;
   }
   const int per_use = total(cost.marginal);
-  if (!cls->exists) {
+  if (cls->state == class_state::inconclusive) {
+    r.inconclusive = true;
+    r.note = fmt::format("{}: whether {} has {} is not known ({}); this instruction costs {} per use ({})", name,
+                         target, cls->label, cls->why, per_use, composition(cost.marginal, classes));
+    return r;
+  }
+  if (cls->state == class_state::absent) {
     r.note = fmt::format(
-        "{}: no {} on {} (its representative {} costs {} instructions per use: {}); this instruction costs {} "
-        "per use ({}; first use {})",
-        name, cls->label, target, cls->representative, cls->cost.compiled ? total(cls->cost.marginal) : 0,
-        cls->cost.compiled ? composition(cls->cost.marginal, classes) : "does not compile", per_use,
+        "{}: no {} on {} ({}: {} {}); this instruction costs {} per use ({}; first use {})", name, cls->label,
+        target, cls->why, cls->representative, composition(cls->cost.marginal, classes), per_use,
         composition(cost.marginal, classes), composition(cost.first, classes));
     return r;
   }
@@ -411,6 +531,7 @@ std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const
     if (std::find(labels.begin(), labels.end(), chk.expected_class) == labels.end())
       labels.push_back(chk.expected_class);
     if (!r.inconclusive && !(r.native && r.found)) out.emulated = true;
+    if (r.inconclusive) out.summary.inconclusive = true;
     all_found = all_found && r.native && r.found;
     notes.push_back(r.note);
     out.checks.push_back(std::move(r));
@@ -418,7 +539,12 @@ std::optional<sass_inspection> inspect_sass(const nvrtc::toolchain& tools, const
   for (const auto& l : labels) out.summary.expected_class += (out.summary.expected_class.empty() ? "" : "+") + l;
   out.summary.expected_found = all_found;
   for (const auto& n : notes) out.summary.note += (out.summary.note.empty() ? "" : "; ") + n;
-  if (checks.empty()) out.summary.note = "no instruction declared for inspection";
+  if (checks.empty()) {
+    out.summary.note = "no instruction declared for inspection";
+    out.summary.inconclusive = true;
+  }
+  // An emulated instruction settles the attempt whatever the others show.
+  if (out.emulated) out.summary.inconclusive = false;
   return out;
 }
 

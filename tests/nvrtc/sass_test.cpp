@@ -110,6 +110,121 @@ TEST(SassClasses, DerivedFromReferenceKernelsPerTarget) {
   EXPECT_FALSE(c["OMMA.SF"].cost.compiled);
 }
 
+TEST(SassClasses, TuringGetsHmmaAndImmaFromItsOwnShapes) {
+  // The m16n8k16 f16 and m16n8k32 s8 representatives need sm_80; the next
+  // representatives in the catalogue (m16n8k8 f16, m8n8k16 s8) define the
+  // classes on sm_75, so int4 m8n8k32 (Turing's own) can be judged there.
+  auto c = classes_on("sm_75");
+  ASSERT_TRUE(c["HMMA"].exists) << c["HMMA"].why;
+  ASSERT_TRUE(c["IMMA"].exists) << c["IMMA"].why;
+  EXPECT_NE(c["IMMA"].representative.find("m8n8k16"), std::string::npos) << c["IMMA"].representative;
+  EXPECT_EQ(c["IMMA"].opcode, classes_on("sm_80")["IMMA"].opcode) << "the same IMMA opcode as on Ampere";
+  EXPECT_EQ(c["QMMA"].state, class_state::inconclusive) << "no representative compiles: not known, not absent";
+  // On sm_80 the first representative still defines the class.
+  EXPECT_NE(classes_on("sm_80")["IMMA"].representative.find("m16n8k32"), std::string::npos);
+}
+
+TEST(SassClasses, RepresentativeThatDoesNotCompileMakesTheCheckInconclusive) {
+  // The rule before: a class whose representative does not compile was
+  // "absent", so int4 on sm_75 read as emulated. With only the sm_80
+  // representative for IMMA, the check must now be inconclusive instead.
+  std::vector<sass_check> only_sm80;
+  for (const auto& c : cli::builtin_catalogue().sass_classes)
+    if (c.expected_class != "IMMA" || c.ptx.find("m16n8k32") != std::string::npos) only_sm80.push_back(c);
+  const probe* p = cli::builtin_catalogue().find("mma.s4");
+  nvrtc::compile_request rq;
+  const auto src = cli::builtin_catalogue().kernel(p->kernel);
+  rq.name = std::string(src->path);
+  rq.source = src->text;
+  rq.target = "sm_75";
+  rq.options = p->variants[0].options;
+  rq.headers = cli::builtin_catalogue().headers;
+  const auto r = tools().compile(rq);
+  ASSERT_TRUE(r.ok) << r.log;
+  const auto j = inspect_sass(tools(), "sm_75", r.image, p->sass_checks, only_sm80);
+  ASSERT_TRUE(j);
+  EXPECT_FALSE(j->emulated) << j->summary.note;
+  EXPECT_TRUE(j->summary.inconclusive) << j->summary.note;
+  EXPECT_NE(j->summary.note.find("does not compile"), std::string::npos) << j->summary.note;
+  // With the full catalogue the same kernel is one IMMA per use: native.
+  const auto full = inspect_sass(tools(), "sm_75", r.image, p->sass_checks, cli::builtin_catalogue().sass_classes);
+  ASSERT_TRUE(full);
+  EXPECT_FALSE(full->emulated) << full->summary.note;
+  EXPECT_FALSE(full->summary.inconclusive) << full->summary.note;
+  EXPECT_TRUE(full->summary.expected_found) << full->summary.note;
+}
+
+TEST(SassClasses, ControlFlowIsMeasuredFromReferenceKernels) {
+  for (const char* t : {"sm_75", "sm_80", "sm_90a", "sm_121f"}) {
+    const control_flow cf = measure_control_flow(tools(), t);
+    ASSERT_TRUE(cf.measured) << t << ": " << cf.error;
+    // An empty kernel's first instruction is its EXIT: control flow.
+    nvrtc::compile_request rq;
+    rq.name = "e.cu";
+    rq.source = "extern \"C\" __global__ void e() {}\n";
+    rq.target = t;
+    const auto r = tools().compile(rq);
+    ASSERT_TRUE(r.ok) << r.log;
+    const auto k = read_kernels(r.image);
+    ASSERT_TRUE(k && k->count("e"));
+    EXPECT_TRUE(cf.contains(k->at("e").front().opcode())) << t << ": EXIT";
+    // No tensor-core class is control flow.
+    for (const auto& [label, c] : classes_on(t)) {
+      if (c.exists) {
+        EXPECT_FALSE(cf.contains(c.opcode)) << t << " " << label;
+      }
+    }
+  }
+}
+
+TEST(SassClasses, SettledFromTheRepresentativesCost) {
+  control_flow cf;
+  cf.measured = true;
+  cf.opcodes = {0x944, 0x947, 0x94d, 0x950};  // CALL, BRA, EXIT, RET as nvdisasm names them on sm_90a
+  const auto with = [&](std::initializer_list<std::pair<unsigned, int>> per_use) {
+    sass_class c;
+    c.label = "X";
+    c.cost.compiled = true;
+    for (const auto& [op, n] : per_use) c.cost.marginal[sass_signature{op, 0}] = n;
+    settle_class(c, cf);
+    return c;
+  };
+  EXPECT_EQ(with({{0x23c, 1}}).state, class_state::exists);
+  EXPECT_EQ(with({{0x23c, 1}}).opcode, 0x23cu);
+  EXPECT_EQ(with({{0x944, 1}}).state, class_state::absent) << "a call is never a class";
+  EXPECT_EQ(with({{0x944, 1}, {0x202, 1}}).state, class_state::absent) << "a call into an emulation routine";
+  EXPECT_EQ(with({{0x23c, 1}, {0x202, 1}}).state, class_state::inconclusive) << "which of the two is the class?";
+  EXPECT_EQ(with({}).state, class_state::inconclusive);
+  EXPECT_EQ(with({{0x23e, 12}, {0x23c, 2}}).state, class_state::absent) << "an expansion";
+  cf.measured = false;
+  EXPECT_EQ(with({{0x23c, 1}}).state, class_state::inconclusive) << "calls cannot be excluded";
+}
+
+TEST(SassEncoding, NeverExecutedInstructionsAreNotCounted) {
+  // ptxas 13.5 pads after HMMA/IMMA with "@!UPT UIADD3 URZ, URZ, URZ, URZ"
+  // (nvdisasm 13.5: low word 0x0000003f3f3ff290): guard field bits 12..15 =
+  // 0xf (predicate 7 = PT/UPT, negated). Such an instruction never executes.
+  const sass_instruction padding{0x0000003f3f3ff290ull, 0x000fe2000fffe03full};
+  EXPECT_EQ(padding.opcode(), 0x290u);
+  EXPECT_TRUE(padding.never_executed());
+  // Every instruction of an unpredicated kernel has guard 7 (PT, not negated).
+  nvrtc::compile_request rq;
+  rq.name = "t.cu";
+  rq.source = "extern \"C\" __global__ void a(const int* q, int* p) { p[threadIdx.x] = q[threadIdx.x] + 1; }\n";
+  rq.target = "sm_90a";
+  const auto r = tools().compile(rq);
+  ASSERT_TRUE(r.ok) << r.log;
+  const auto k = read_kernels(r.image);
+  ASSERT_TRUE(k && k->count("a"));
+  for (const auto& i : k->at("a")) EXPECT_EQ(i.guard(), 7u) << std::hex << i.lo;
+  std::vector<sass_instruction> code = k->at("a");
+  const std::size_t n = code.size();
+  code.insert(code.begin() + 2, padding);
+  code.insert(code.begin() + 4, padding);
+  EXPECT_EQ(drop_never_executed(code).size(), n);
+  EXPECT_EQ(drop_filler(code, 0xfffu).size(), n) << "the filler drop also drops never-executed instructions";
+}
+
 TEST(SassClasses, AgreeWithTheIndependentMeasurement) {
   // Cross-check with the opcode table measured by hand with a separate ELF
   // reader for the project's compile matrix (CUDA 13.0): the run-time
@@ -124,7 +239,7 @@ TEST(SassClasses, AgreeWithTheIndependentMeasurement) {
 }
 
 TEST(SassRule, Int4IsNativeBeforeHopperAndEmulatedFromSm90On) {
-  for (const gpu_arch arch : {gpu_arch{8, 0}, gpu_arch{8, 6}, gpu_arch{8, 9}}) {
+  for (const gpu_arch arch : {gpu_arch{7, 5}, gpu_arch{8, 0}, gpu_arch{8, 6}, gpu_arch{8, 9}}) {
     const auto cv = native_of("mma.s4", arch);
     ASSERT_TRUE(cv.attempt.sass) << sass_name(arch);
     EXPECT_FALSE(cv.attempt.emulated) << sass_name(arch) << ": " << cv.attempt.sass->note;

@@ -35,6 +35,7 @@ struct shape {
 TEST(PtxOperands, EveryAsmStatementUsesTheLettersOfItsShape) {
   const shape shapes[] = {
       {"MMA_F32", {SM121_OPS_MMA_F32}, SM121_TEST_STR(SM121_ASM_MMA_F32(P, d, a, b, c))},
+      {"MMA_F32_K8", {SM121_OPS_MMA_F32_K8}, SM121_TEST_STR(SM121_ASM_MMA_F32_K8(P, d, a, b, c))},
       {"MMA_F32_SCALED", {SM121_OPS_MMA_F32_SCALED}, SM121_TEST_STR(SM121_ASM_MMA_F32_SCALED(P, d, a, b, c, x, y))},
       {"MMA_F16X2", {SM121_OPS_MMA_F16X2}, SM121_TEST_STR(SM121_ASM_MMA_F16X2(P, d, a, b, c))},
       {"MMA_S32", {SM121_OPS_MMA_S32}, SM121_TEST_STR(SM121_ASM_MMA_S32(P, d, a, b, c))},

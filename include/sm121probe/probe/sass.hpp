@@ -49,6 +49,12 @@ struct sass_instruction {
 
   /// Bits 0..11.
   [[nodiscard]] unsigned opcode() const { return static_cast<unsigned>(lo & 0xfffu); }
+  /// Bits 12..15: the guard predicate (bits 12..14 the register, 7 = PT or
+  /// UPT; bit 15 negates it).
+  [[nodiscard]] unsigned guard() const { return static_cast<unsigned>((lo >> 12) & 0xfu); }
+  /// Guarded by `@!PT` / `@!UPT`: never executed. ptxas 13.5 pads after
+  /// tensor instructions with such instructions where 13.0 used NOPs.
+  [[nodiscard]] bool never_executed() const { return guard() == 0xfu; }
   /// Bits 72..104: modifiers, without the register field in bits 64..71 and
   /// without the scheduling control bits above 104.
   [[nodiscard]] std::uint64_t modifiers() const { return (hi >> 8) & ((std::uint64_t{1} << 33) - 1); }
@@ -71,10 +77,13 @@ struct sass_signature {
 [[nodiscard]] std::optional<std::map<std::string, std::vector<sass_instruction>>> read_kernels(
     std::span<const std::byte> image);
 
-/// `code` without the instructions of opcode `filler`: the no-op that pads an
+/// `code` without the instructions of opcode `filler` (the no-op that pads an
 /// empty kernel on the same target, which ptxas also places inside code for
-/// alignment. It is never counted.
+/// alignment) and without instructions that can never execute (guarded by
+/// `@!PT`): neither is ever counted.
 [[nodiscard]] std::vector<sass_instruction> drop_filler(std::vector<sass_instruction> code, unsigned filler);
+/// `code` without the instructions that can never execute.
+[[nodiscard]] std::vector<sass_instruction> drop_never_executed(std::vector<sass_instruction> code);
 
 /// A multiset of signatures.
 using signature_counts = std::map<sass_signature, int>;
@@ -104,17 +113,49 @@ struct instruction_cost {
 [[nodiscard]] instruction_cost measure_instruction(const nvrtc::toolchain& tools, const std::string& target,
                                                    const sass_check& instruction);
 
+/// Opcodes that transfer control on a target, measured from reference kernels
+/// (docs/classification.md): what an empty kernel holds besides its padding
+/// (EXIT and the closing branch) and what a call to a non-inlined function adds
+/// to the same kernel with the function inlined (the call, the return and the
+/// moves of the calling convention). None of them is ever an instruction class.
+struct control_flow {
+  bool measured = false;
+  std::string error;              ///< why the reference kernels did not compile
+  std::vector<unsigned> opcodes;  ///< sorted
+  [[nodiscard]] bool contains(unsigned opcode) const;
+};
+[[nodiscard]] control_flow measure_control_flow(const nvrtc::toolchain& tools, const std::string& target);
+
+/// What the reference measurement says about a class on one target.
+enum class class_state {
+  exists,        ///< one instruction per use: the class opcode
+  absent,        ///< an expansion: a call, or more instructions than one plus the helper allowance
+  inconclusive,  ///< no representative compiles, or two or three instructions with no way to tell which is the class
+};
+[[nodiscard]] std::string_view to_string(class_state s);
+
 /// A class of the catalogue as resolved on one target.
 struct sass_class {
   std::string label;           ///< "HMMA", "IMMA", "QMMA", "QMMA.SF", "OMMA.SF", "F2FP"
-  std::string representative;  ///< the PTX instruction that defines it
-  bool exists = false;         ///< its representative is one instruction on the target
+  std::string representative;  ///< the PTX instruction that defined it (the first that compiles)
+  class_state state = class_state::inconclusive;
+  bool exists = false;         ///< state == exists
   unsigned opcode = 0;         ///< valid when exists
   instruction_cost cost;       ///< of the representative
+  std::string why;             ///< for absent / inconclusive: one phrase
 };
 
-/// Every class of `classes` (the catalogue's SASS classes: each label with its
-/// representative instruction) resolved on `target` (cached).
+/// Sets c.state (and exists, opcode, why) from c.cost, the measured cost of a
+/// representative that compiled: a per-use cost holding a control-flow opcode
+/// is `absent` (a call into an emulation routine); exactly one instruction,
+/// `exists`; none, or two or three (one plus the helper allowance, no way to
+/// tell which is the class), `inconclusive`; more, `absent`. Without a
+/// control-flow measurement nothing can be excluded: `inconclusive`.
+void settle_class(sass_class& c, const control_flow& cf);
+
+/// Every class of `classes` (the catalogue's SASS classes: each label with one
+/// or more representative instructions, tried in catalogue order; the first
+/// that compiles on `target` defines the class) resolved on `target` (cached).
 [[nodiscard]] std::vector<sass_class> resolve_classes(const nvrtc::toolchain& tools, const std::string& target,
                                                       const std::vector<sass_check>& classes);
 
