@@ -31,6 +31,7 @@ constexpr std::array verdict_names = {
     std::pair{verdict::fallback, std::string_view("fallback")},
     std::pair{verdict::failing, std::string_view("failing")},
     std::pair{verdict::skipped, std::string_view("skipped")},
+    std::pair{verdict::unverified, std::string_view("unverified")},
 };
 constexpr std::array evidence_names = {
     std::pair{evidence::run, std::string_view("run")},
@@ -87,6 +88,7 @@ summary summarize(const std::vector<probe_result>& probes) {
       case verdict::fallback: ++s.fallback; break;
       case verdict::failing: ++s.failing; break;
       case verdict::skipped: ++s.skipped; break;
+      case verdict::unverified: ++s.unverified; break;
     }
     if (!p.as_expected) ++s.unexpected;
     if (p.worse_than_expected) ++s.worse_than_expected;
@@ -101,8 +103,21 @@ int verdict_rank(verdict v) {
     case verdict::fallback: return 1;
     case verdict::native: return 2;
     case verdict::skipped: return -1;
+    case verdict::unverified: return -1;  // not proven either way: never "worse", never "as expected"
   }
   return -1;
+}
+
+std::string verdict_cell(const probe_result& p) {
+  std::string name(to_string(p.result));
+  if (p.basis != evidence::compile || (p.result != verdict::native && p.result != verdict::fallback)) return name;
+  bool sass = false, predicted = false;
+  for (const auto& a : p.attempts) {
+    if (!a.fallback && a.sass && !a.sass->inconclusive && (a.emulated || a.sass->expected_found)) sass = true;
+    if (a.passed())
+      for (const auto& s : a.stages) predicted = predicted || s.predicted;
+  }
+  return name + (sass ? " (SASS)" : predicted ? " (predicted)" : " (compiles)");
 }
 
 void apply_expectation(probe_result& p) {

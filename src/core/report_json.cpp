@@ -35,7 +35,8 @@ json to_json(const sass_summary& s) {
           {"expected_found", s.expected_found},
           {"instructions", s.instructions},
           {"classes", classes},
-          {"note", str_or_null(s.note)}};
+          {"note", str_or_null(s.note)},
+          {"inconclusive", s.inconclusive}};
 }
 
 json to_json(const attempt_result& a) {
@@ -128,6 +129,7 @@ json to_json(const run_report& r) {
             {"fallback", r.totals.fallback},
             {"failing", r.totals.failing},
             {"skipped", r.totals.skipped},
+            {"unverified", r.totals.unverified},
             {"unexpected", r.totals.unexpected},
             {"worse_than_expected", r.totals.worse_than_expected},
             {"baseline_deviations", r.totals.baseline_deviations}}}};
@@ -171,6 +173,8 @@ attempt_result attempt_from_json(const json& j) {
       ss.classes[k] = v.get<int>();
     }
     ss.note = rd::string(*it, "note", sw, true);
+    if (const auto inc = it->find("inconclusive"); inc != it->end() && !inc->is_null())
+      ss.inconclusive = rd::boolean(*it, "inconclusive", sw);
     a.sass = std::move(ss);
   }
   return a;
@@ -289,6 +293,7 @@ run_report report_from_json(const json& j) {
   r.totals.fallback = rd::number<int>(sum, "fallback", "summary");
   r.totals.failing = rd::number<int>(sum, "failing", "summary");
   r.totals.skipped = rd::number<int>(sum, "skipped", "summary");
+  r.totals.unverified = rd::opt_number<int>(sum, "unverified", "summary").value_or(0);
   r.totals.unexpected = rd::opt_number<int>(sum, "unexpected", "summary").value_or(0);
   r.totals.worse_than_expected = rd::opt_number<int>(sum, "worse_than_expected", "summary").value_or(0);
   r.totals.baseline_deviations = rd::opt_number<int>(sum, "baseline_deviations", "summary").value_or(0);

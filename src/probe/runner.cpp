@@ -108,7 +108,13 @@ void compile_native(const nvrtc::toolchain& tools, const catalogue& cat, const p
     out.attempt.sass = std::move(inspection->summary);
     out.attempt.emulated = inspection->emulated;
   } else {
-    out.attempt.notes.push_back("SASS not inspected: the compiled image is not a readable cubin");
+    report::sass_summary unread;
+    unread.note = "SASS not inspected: the compiled image is not a readable cubin";
+    unread.inconclusive = true;
+    for (const auto& c : p.sass_checks)
+      unread.expected_class += (unread.expected_class.empty() ? "" : "+") + c.expected_class;
+    out.attempt.notes.push_back(unread.note);
+    out.attempt.sass = std::move(unread);
   }
 }
 
@@ -215,6 +221,14 @@ classification classify(const std::vector<report::attempt_result>& attempts) {
     } else {
       failures.push_back(describe_failure(a));
     }
+  }
+  if (primary_ok && !primary_ok->emulated && primary_ok->sass && primary_ok->sass->inconclusive) {
+    // It compiled (and ran, on a device), but nothing shows the hardware instruction.
+    c.result = report::verdict::unverified;
+    c.reason = fmt::format("SASS check inconclusive: {} ({}) compiles, but whether it uses the hardware "
+                           "instruction could not be told ({})",
+                           primary_ok->variant, primary_ok->target, primary_ok->sass->note);
+    return c;
   }
   if (primary_ok && !primary_ok->emulated) {
     c.result = report::verdict::native;
@@ -398,6 +412,22 @@ report::probe_result skipped_result(const probe& p, std::string reason, const gp
   return pr;
 }
 
+bool asks_at_run_time(const probe& p, const gpu_arch& arch) {
+  if (p.runtime_only) return true;
+  if (!p.make_case) return false;
+  test_case tc;
+  try {
+    tc = p.make_case(exec_facts{arch, nullptr});
+  } catch (const std::exception&) {
+    return false;  // the probe cannot build its case without a device: nothing to read here
+  }
+  const dim3& c = tc.launch.cluster;
+  if (c.x != 0 || c.y != 0 || c.z != 0) return true;  // whether the driver grants clusters
+  if (tc.launch.dynamic_smem_bytes > default_dynamic_smem_limit) return true;  // an opt-in the driver grants
+  return std::any_of(tc.buffers.begin(), tc.buffers.end(),
+                     [](const buffer& b) { return b.memory != memory_kind::device; });  // the memory system
+}
+
 report::probe_result probe_result_from(const probe& p, std::vector<compiled_variant> compiled,
                                        const battery_target& t, const std::string& target_name,
                                        device_executor* executor, int device) {
@@ -415,7 +445,7 @@ report::probe_result probe_result_from(const probe& p, std::vector<compiled_vari
   pr.result = c.result;
   pr.reason = c.reason;
   pr.basis = t.offline ? report::evidence::compile : report::evidence::run;
-  if (t.offline && p.runtime_only && pr.result != report::verdict::failing) {
+  if (t.offline && asks_at_run_time(p, t.arch) && pr.result != report::verdict::failing) {
     // Compiling says nothing about what this probe asks; report that honestly.
     pr.result = report::verdict::skipped;
     pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", target_name);

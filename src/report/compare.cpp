@@ -89,6 +89,7 @@ change_kind judge_change(verdict old_v, verdict new_v) {
   const int o = verdict_rank(old_v), n = verdict_rank(new_v);
   if (o >= 0 && n >= 0) return n < o ? change_kind::regression : n > o ? change_kind::improvement : change_kind::change;
   if (o >= 0 && new_v == verdict::skipped) return change_kind::regression;  // no longer tested
+  if (old_v == verdict::native && new_v == verdict::unverified) return change_kind::regression;  // no longer proven
   if (old_v == verdict::skipped && new_v == verdict::failing) return change_kind::regression;
   return change_kind::change;
 }

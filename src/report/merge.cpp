@@ -31,8 +31,8 @@ std::vector<std::pair<std::string, std::string>> facts_of(const run_report& r) {
           {"tool.version", r.tool.version}};
 }
 
-// Best rank first: native, fallback, failing, skipped.
-int preference(verdict v) { return v == verdict::skipped ? -1 : verdict_rank(v); }
+// Best rank first: native, fallback, failing; skipped and unverified are not ranked.
+int preference(verdict v) { return verdict_rank(v); }
 
 std::string cell_text(const fleet_probe& p, std::size_t h) {
   if (!p.verdicts[h]) return "-";
@@ -329,7 +329,8 @@ ordered merge_to_json(const fleet& f) {
                              {{"native", h.totals.native},
                               {"fallback", h.totals.fallback},
                               {"failing", h.totals.failing},
-                              {"skipped", h.totals.skipped}}},
+                              {"skipped", h.totals.skipped},
+                              {"unverified", h.totals.unverified}}},
                             {"deviations", h.deviations}});
   j["hosts"] = std::move(hosts);
   ordered probes = ordered::array();

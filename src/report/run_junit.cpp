@@ -81,7 +81,7 @@ std::string render_junit(const run_report& r) {
   double total_s = 0;
   for (const auto& p : r.probes) {
     if (probe_fails(p)) ++failures;
-    else if (p.result == verdict::skipped) ++skipped;
+    else if (p.result == verdict::skipped || p.result == verdict::unverified) ++skipped;
     total_s += seconds(p);
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -133,6 +133,8 @@ std::string render_junit(const run_report& r) {
     } else {
       if (p.result == verdict::skipped)
         out += fmt::format("      <skipped message=\"{}\"/>\n", attr(p.reason.empty() ? "skipped" : p.reason));
+      else if (p.result == verdict::unverified)
+        out += fmt::format("      <skipped message=\"{}\"/>\n", attr("unverified: " + p.reason));
       out += fmt::format("      <system-out>{}</system-out>\n", xml_text(story));
     }
     out += "    </testcase>\n";

@@ -68,6 +68,7 @@ std::string counts_phrase(const run_report& r) {
   const auto fails = std::count_if(r.probes.begin(), r.probes.end(), probe_fails);
   std::string s = fmt::format("{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(),
                               r.totals.native, r.totals.fallback, r.totals.failing, r.totals.skipped);
+  if (r.totals.unverified > 0) s += fmt::format(", {} unverified", r.totals.unverified);
   if (r.totals.unexpected > 0)
     s += fmt::format("; {} unexpected ({} worse than expected)", r.totals.unexpected, r.totals.worse_than_expected);
   if (r.totals.baseline_deviations > 0) s += fmt::format("; {} `--expect` deviation(s)", r.totals.baseline_deviations);
@@ -89,7 +90,8 @@ void heading_and_summary(const run_report& r, std::string& out) {
   } else {
     out += fmt::format("### sm121-probe: offline report for {}\n\n", md_text(r.target));
     out += fmt::format("**Offline report for {}**: nothing ran on a GPU ({}); the verdicts rest on compilation with {} "
-                       "and on documented compatibility rules. {}. sm121-probe {}, {}.\n\n",
+                       "and on documented compatibility rules; a verdict marked (SASS) rests on the machine code, (predicted) on "
+                       "those rules, (compiles) on compilation alone. {}. sm121-probe {}, {}.\n\n",
                        md_text(r.target), driver_phrase(r), toolkit_phrase(r), counts_phrase(r),
                        md_text(r.tool.version), md_text(r.created));
   }
@@ -103,7 +105,7 @@ void verdict_table(const run_report& r, const budget& b, std::string& out) {
   for (const auto& p : r.probes) {
     if (rows == b.max_rows) break;
     ++rows;
-    const std::string v(to_string(p.result));
+    const std::string v = verdict_cell(p);
     std::string expected = expected_name(p);
     if (p.worse_than_expected) expected += ", **worse**";
     else if (!p.as_expected) expected += ", unexpected";

@@ -23,6 +23,7 @@ const char* colour_of(verdict v) {
     case verdict::fallback: return "\x1b[33m";  // yellow
     case verdict::failing: return "\x1b[31m";   // red
     case verdict::skipped: return "\x1b[90m";   // grey
+    case verdict::unverified: return "\x1b[35m";  // magenta
   }
   return "";
 }
@@ -73,10 +74,12 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
   for (const auto& p : r.probes) ids.push_back(one_line(p.id));
   std::size_t id_w = 5;
   for (const auto& id : ids) id_w = std::max(id_w, id.size());
-  os << fmt::format("{:<{}}  {:<8}  {:<9}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", "EXPECTED", "EVIDENCE", "KEY ERROR");
+  const std::size_t v_w = r.mode == run_mode::offline ? 20 : 10;
+  os << fmt::format("{:<{}}  {:<{}}  {:<9}  {:<8}  {}\n", "PROBE", id_w, "VERDICT", v_w, "EXPECTED", "EVIDENCE",
+                    "KEY ERROR");
   for (std::size_t i = 0; i < r.probes.size(); ++i) {
     const probe_result& p = r.probes[i];
-    const std::string v = fmt::format("{:<8}", to_string(p.result));
+    const std::string v = fmt::format("{:<{}}", verdict_cell(p), v_w);
     std::string expected = p.expectation == expectation_kind::verdict   ? std::string(to_string(p.expected))
                            : p.expectation == expectation_kind::unknown ? "unknown"
                                                                         : "-";
@@ -96,11 +99,16 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
   const auto failing_run = std::count_if(r.probes.begin(), r.probes.end(), probe_fails);
   os << fmt::format("\n{} probes: {} native, {} fallback, {} failing, {} skipped", r.probes.size(), r.totals.native,
                     r.totals.fallback, r.totals.failing, r.totals.skipped);
+  if (r.totals.unverified > 0) os << fmt::format(", {} unverified", r.totals.unverified);
   if (r.totals.unexpected > 0)
     os << fmt::format("; {} unexpected ({} worse than expected)", r.totals.unexpected, r.totals.worse_than_expected);
   if (r.totals.baseline_deviations > 0) os << fmt::format("; {} --expect deviation(s)", r.totals.baseline_deviations);
   if (failing_run > 0) os << fmt::format("; {} fail{} the run (marked !)", failing_run, failing_run == 1 ? "s" : "");
   os << (r.mode == run_mode::offline ? " (offline: compile evidence only)\n" : "\n");
+  if (r.mode == run_mode::offline)
+    os << "Offline verdicts: (SASS) = compiled, and the SASS shows the hardware instruction (or its emulation); "
+          "(predicted) = compiled, loading predicted from documented rules; (compiles) = compiled, nothing more. "
+          "Nothing ran on a GPU.\n";
 }
 
 }  // namespace sm121probe::report

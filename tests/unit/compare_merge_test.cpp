@@ -49,6 +49,8 @@ TEST(Compare, JudgesChanges) {
   EXPECT_EQ(judge_change(verdict::failing, verdict::native), change_kind::improvement);
   EXPECT_EQ(judge_change(verdict::fallback, verdict::native), change_kind::improvement);
   EXPECT_EQ(judge_change(verdict::skipped, verdict::native), change_kind::change);
+  EXPECT_EQ(judge_change(verdict::native, verdict::unverified), change_kind::regression) << "no longer proven";
+  EXPECT_EQ(judge_change(verdict::unverified, verdict::native), change_kind::change);
 }
 
 TEST(Compare, IdenticalReportsHaveNoDifferences) {

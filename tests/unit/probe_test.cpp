@@ -174,6 +174,55 @@ TEST(Classify, NativeFallbackFailing) {
   EXPECT_EQ(classify({}).result, verdict::failing);
 }
 
+TEST(Classify, InconclusiveSassIsUnverifiedNeverNative) {
+  auto a = attempt("native", false, true, report::stage_kind::load);
+  a.sass = report::sass_summary{};
+  a.sass->expected_class = "IMMA";
+  a.sass->note = "mma.s4: whether sm_75 has IMMA is not known";
+  a.sass->inconclusive = true;
+  const auto c = classify({a, attempt("ptx", true, true, report::stage_kind::load)});
+  EXPECT_EQ(c.result, report::verdict::unverified);
+  EXPECT_NE(c.reason.find("SASS check inconclusive"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("not known"), std::string::npos) << c.reason;
+  a.sass->inconclusive = false;
+  a.sass->expected_found = true;
+  EXPECT_EQ(classify({a}).result, report::verdict::native);
+  // Emulation settles it, inconclusive or not.
+  a.emulated = true;
+  EXPECT_EQ(classify({a}).result, report::verdict::fallback);
+}
+
+TEST(RunTimeQuestions, ReadFromTheTestCase) {
+  probe p;
+  p.id = "x";
+  const auto with = [&](auto edit) {
+    p.make_case = [edit](const exec_facts&) {
+      test_case tc;
+      tc.buffers = {{"out", std::vector<std::byte>(4)}};
+      edit(tc);
+      return tc;
+    };
+    return asks_at_run_time(p, {12, 1});
+  };
+  EXPECT_FALSE(with([](test_case&) {}));
+  EXPECT_TRUE(with([](test_case& tc) { tc.launch.cluster = {2, 1, 1}; })) << "a cluster launch";
+  EXPECT_TRUE(with([](test_case& tc) { tc.launch.dynamic_smem_bytes = 48 * 1024 + 16; })) << "an opt-in";
+  EXPECT_FALSE(with([](test_case& tc) { tc.launch.dynamic_smem_bytes = 48 * 1024; })) << "within the default";
+  EXPECT_TRUE(with([](test_case& tc) { tc.buffers[0].memory = memory_kind::managed; })) << "managed memory";
+  EXPECT_TRUE(with([](test_case& tc) { tc.buffers[0].memory = memory_kind::pageable; }));
+  p.make_case = [](const exec_facts&) -> test_case { throw std::runtime_error("needs a device"); };
+  EXPECT_FALSE(asks_at_run_time(p, {12, 1}));
+  p.runtime_only = true;
+  EXPECT_TRUE(asks_at_run_time(p, {12, 1}));
+  // Every probe of the catalogue that launches a cluster is a run-time question.
+  for (const auto& q : cli::builtin_catalogue().probes) {
+    if (q.category == "cluster") {
+      EXPECT_TRUE(asks_at_run_time(q, {12, 1})) << q.id;
+    }
+  }
+  EXPECT_FALSE(asks_at_run_time(*cli::builtin_catalogue().find("mma.f16"), {12, 1}));
+}
+
 TEST(Classify, EmulatedNativeIsFallback) {
   auto a = attempt("native", false, true, report::stage_kind::load);
   a.emulated = true;

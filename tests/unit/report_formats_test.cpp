@@ -97,6 +97,48 @@ TEST(ReportFixtures, ValidateAgainstTheirSchemas) {
 
 // ---- markdown -------------------------------------------------------------------
 
+TEST(VerdictCell, OfflineVerdictsSayWhatTheyRestOn) {
+  probe_result p;
+  p.result = verdict::native;
+  p.basis = evidence::run;
+  attempt_result a;
+  a.variant = "native";
+  a.stages = {stage_result{stage_kind::compile, true, 0.0, "", "", false}};
+  p.attempts = {a};
+  EXPECT_EQ(verdict_cell(p), "native") << "a device verdict is the bare word";
+  p.basis = evidence::compile;
+  EXPECT_EQ(verdict_cell(p), "native (compiles)");
+  p.attempts[0].stages.push_back(stage_result{stage_kind::load, true, 0.0, "", "", true});
+  EXPECT_EQ(verdict_cell(p), "native (predicted)");
+  p.attempts[0].sass = sass_summary{};
+  p.attempts[0].sass->expected_found = true;
+  EXPECT_EQ(verdict_cell(p), "native (SASS)");
+  p.attempts[0].sass->inconclusive = true;
+  EXPECT_EQ(verdict_cell(p), "native (predicted)") << "an inconclusive check is no SASS evidence";
+  p.result = verdict::fallback;
+  p.attempts[0].sass->inconclusive = false;
+  p.attempts[0].sass->expected_found = false;
+  p.attempts[0].emulated = true;
+  EXPECT_EQ(verdict_cell(p), "fallback (SASS)");
+  for (const verdict v : {verdict::failing, verdict::skipped, verdict::unverified}) {
+    p.result = v;
+    EXPECT_EQ(verdict_cell(p), to_string(v));
+  }
+}
+
+TEST(Expectations, UnverifiedIsNeitherAsExpectedNorWorse) {
+  probe_result p;
+  p.result = verdict::unverified;
+  p.expectation = expectation_kind::verdict;
+  p.expected = verdict::native;
+  apply_expectation(p);
+  EXPECT_FALSE(p.as_expected);
+  EXPECT_FALSE(p.worse_than_expected) << "not proven worse: does not fail a run";
+  const summary s = summarize({p});
+  EXPECT_EQ(s.unverified, 1);
+  EXPECT_EQ(s.native, 0);
+}
+
 TEST(RunMarkdown, SummaryTableAndCollapsedSections) {
   const run_report r = load("run-device.json");
   const std::string md = render_markdown(r);

@@ -85,6 +85,16 @@ struct classification {
   report::verdict result = report::verdict::failing;
   std::string reason;
 };
+/// Dynamic shared memory every launch may use without an opt-in (48 KiB).
+inline constexpr unsigned default_dynamic_smem_limit = 48u * 1024u;
+
+/// Whether `p` asks a question only a run answers (docs/classification.md,
+/// "Run-time questions"): it is marked `runtime_only`, or its test case
+/// launches a thread-block cluster, asks for more dynamic shared memory than
+/// default_dynamic_smem_limit, or hands the kernel memory other than device
+/// memory. Offline, such a probe that compiles is `skipped` ("needs a GPU").
+[[nodiscard]] bool asks_at_run_time(const probe& p, const gpu_arch& arch);
+
 [[nodiscard]] classification classify(const std::vector<report::attempt_result>& attempts);
 
 // --- the battery, step by step (run_battery calls these in this order) ----------

@@ -21,6 +21,9 @@ enum class verdict {
   fallback,  ///< only a fallback variant passed (e.g. sm_80 PTX JIT-compiled by the driver)
   failing,   ///< no variant passed
   skipped,   ///< the probe does not apply here; `reason` says why
+  /// The primary variant passed, but nothing proves it uses the hardware
+  /// instruction (an inconclusive SASS check): never reported as native.
+  unverified,
 };
 
 /// What a verdict rests on.
@@ -62,6 +65,10 @@ struct sass_summary {
   int instructions = 0;                ///< instructions in the kernel, NOP padding excluded
   std::map<std::string, int> classes;  ///< recognised instruction classes and their counts
   std::string note;                    ///< how the verdict was reached, one line
+  /// Nothing proves or disproves the hardware instruction (a reference that
+  /// does not compile, an unknown class, an image that is not a readable
+  /// cubin): the attempt cannot be called native (verdict `unverified`).
+  bool inconclusive = false;
 };
 
 /// One variant of a probe, tried once.
@@ -173,6 +180,7 @@ struct summary {
   int fallback = 0;
   int failing = 0;
   int skipped = 0;
+  int unverified = 0;
   int unexpected = 0;           ///< probes whose result differs from the expectation
   int worse_than_expected = 0;  ///< of those, results worse than expected (exit code 1)
   int baseline_deviations = 0;  ///< probes breaking a --expect rule (exit code 1)
@@ -199,6 +207,16 @@ struct run_report {
 
 /// Order of verdicts for "worse than": failing < fallback < native. Skipped is not ranked.
 [[nodiscard]] int verdict_rank(verdict v);
+
+/// The verdict as the text and markdown tables print it. A verdict that rests
+/// on compilation only (offline) carries what it rests on, so it cannot be
+/// mistaken for one verified on a device: "native (SASS)" (the SASS shows
+/// the hardware instruction), "native (predicted)" (compiled; loading
+/// predicted from the documented compatibility rules), "native (compiles)";
+/// the same three for "fallback" ("fallback (SASS)": the SASS shows
+/// emulation). Device verdicts, and failing, skipped and unverified ones,
+/// print as their name.
+[[nodiscard]] std::string verdict_cell(const probe_result& p);
 
 /// Sets as_expected / worse_than_expected from the result and the expectation:
 /// with a definite expectation, as_expected means equal and worse means a lower
