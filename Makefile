@@ -1,6 +1,8 @@
 # The two commands a fresh machine needs (see README.md):
 #   make run    install missing packages, build (Release), run the probe with defaults
-#   make test   install missing packages, build, run every test through ctest
+#   make test   install missing packages, build, install the toolkit matrix the
+#               tests compare against (scripts/install-toolkits.sh: pip wheels in
+#               .toolkits/), run every test through ctest
 BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -10,12 +12,17 @@ CMAKE_ARGS ?=
 FUZZ_ARGS  ?=
 HAVE_CLANG := $(shell command -v clang++-14 >/dev/null 2>&1 && echo yes)
 
-.PHONY: all deps configure build run test bench asan-test clean
+.PHONY: all deps toolkits configure build run test bench asan-test clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
+
+# NVRTC/nvJitLink 12.9 and 13.5 and nvdisasm 13.5 (pip wheels, project-local) for
+# the toolkit matrix tests; the tool itself never needs them.
+toolkits:
+	@./scripts/install-toolkits.sh
 
 configure: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSM121PROBE_WERROR=ON $(FUZZ_ARGS) $(CMAKE_ARGS)
@@ -27,7 +34,7 @@ run: build
 	./$(BUILD_DIR)/sm121-probe $(ARGS)
 
 test: FUZZ_ARGS = $(if $(HAVE_CLANG),-DSM121PROBE_ENABLE_FUZZ=ON)
-test: build
+test: build toolkits
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "doctor_section.hpp"
 #include "output.hpp"
+#include "toolkit_flags.hpp"
 
 #include "../probe/subprocess.hpp"
 #include "sm121probe/cuda/detect.hpp"
@@ -41,6 +42,7 @@ struct doctor_options {
   bool no_device = false;
   int timeout = 20;
   int device = 0;
+  nvrtc::toolchain_options toolkit;
 };
 
 gpu_arch parse_device_target(const std::string& text) {
@@ -104,8 +106,11 @@ doctor::doctor_report build_doctor_report(const doctor_inputs& in, context& ctx)
   r.command_line.insert(r.command_line.end(), ctx.args.begin(), ctx.args.end());
   // Device mode: a GPU is there and the target was not forced; measured in a worker.
   if (!in.no_device && !in.target && detected && detected->device && !ctx.self_exe.empty()) {
-    const auto run = probe::detail::run_subprocess({ctx.self_exe, "__doctor", "device", std::to_string(in.device)}, "",
-                                                   std::chrono::seconds(120), 1 << 20);
+    std::vector<std::string> argv{ctx.self_exe, "__doctor", "device", std::to_string(in.device)};
+    if (!in.toolkit.cuda_home.empty()) argv.push_back("cuda-home=" + in.toolkit.cuda_home);
+    if (!in.toolkit.nvrtc_library.empty()) argv.push_back("nvrtc=" + in.toolkit.nvrtc_library);
+    if (!in.toolkit.nvjitlink_library.empty()) argv.push_back("nvjitlink=" + in.toolkit.nvjitlink_library);
+    const auto run = probe::detail::run_subprocess(argv, "", std::chrono::seconds(120), 1 << 20);
     doctor::device_record d;
     if (!run.started || run.timed_out || run.signal != 0) {
       d.error = !run.started ? run.start_error
@@ -156,6 +161,8 @@ int run_doctor(const doctor_options& o, context& ctx) {
       throw usage_error(fmt::format("cannot write '{}': not a regular file (use -o - and redirect instead)", out));
     util::check_writable(out);
   }
+  check_toolkit_flags(o.toolkit);
+  in.toolkit = o.toolkit;
   in.python_given = o.python && o.python->count() > 0;
   in.python_exe = o.python_exe;
   in.import_frameworks = o.import_frameworks;
@@ -212,6 +219,7 @@ command add_doctor_command(CLI::App& root, context& ctx) {
                 "Also import torch and triton in a child Python process (with a time limit) to confirm they load");
   sub->add_flag("--no-device", opts->no_device, "Do not measure the GPU even when one is present");
   sub->add_option("--device", opts->device, "GPU ordinal for device measurements (default 0)")->type_name("N");
+  add_toolkit_flags(*sub, opts->toolkit);
   sub->add_option("--timeout", opts->timeout, "Time limit in seconds for each compiler check (default 20)")
       ->type_name("SEC");
   add_output_flags(*sub, opts->out, {output_format::text, output_format::json, output_format::markdown, output_format::junit},
@@ -235,14 +243,23 @@ command add_doctor_worker_command(CLI::App& root, context& ctx) {
             int rc = 2;
             if ((a[0] == "nvrtc" || a[0] == "nvjitlink") && a.size() >= 2) {
               rc = doctor::jit_library_child(a[0], a[1], std::vector<std::string>(a.begin() + 2, a.end()), out);
-            } else if (a[0] == "device" && a.size() == 2) {
+            } else if (a[0] == "device" && a.size() >= 2) {
               int ordinal = 0;
               try {
                 ordinal = std::stoi(a[1]);
               } catch (const std::exception&) {
                 throw usage_error("__doctor device: bad ordinal");
               }
-              rc = doctor::device_child(ordinal, out);
+              nvrtc::toolchain_options toolkit;
+              for (std::size_t i = 2; i < a.size(); ++i) {
+                const auto eq = a[i].find('=');
+                const std::string key = a[i].substr(0, eq), value = eq == std::string::npos ? "" : a[i].substr(eq + 1);
+                if (key == "cuda-home") toolkit.cuda_home = value;
+                else if (key == "nvrtc") toolkit.nvrtc_library = value;
+                else if (key == "nvjitlink") toolkit.nvjitlink_library = value;
+                else throw usage_error("__doctor device: expected cuda-home=, nvrtc= or nvjitlink= after the ordinal");
+              }
+              rc = doctor::device_child(ordinal, toolkit, out);
             } else {
               throw usage_error("__doctor: expected nvrtc|nvjitlink LIB TARGET... or device ORDINAL");
             }

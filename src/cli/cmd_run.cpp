@@ -1,7 +1,9 @@
 // `sm121-probe run` (the default command): the probe battery.
 #include "commands.hpp"
 #include "doctor_section.hpp"
+#include "keep_images.hpp"
 #include "output.hpp"
+#include "toolkit_flags.hpp"
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/probe/executor.hpp"
@@ -74,13 +76,15 @@ struct run_flags {
   bool quiet = false;
   int verbose = 0;
   bool doctor = false;  ///< --doctor: the doctor's findings after the markdown report
+  nvrtc::toolchain_options toolkit;  ///< --cuda-home, --nvrtc, --nvjitlink
+  std::string keep_images;           ///< --keep-images DIR
 };
 
 // One-line notices and TTY progress on stderr.
 class stderr_observer final : public probe::run_observer {
  public:
-  stderr_observer(std::ostream& err, bool tty, bool quiet, bool verbose)
-      : os(err), is_tty(tty), silent(quiet), chatty(verbose) {}
+  stderr_observer(std::ostream& err, bool tty, bool quiet, bool verbose, image_keeper* keep)
+      : os(err), is_tty(tty), silent(quiet), chatty(verbose), keeper(keep) {}
   ~stderr_observer() override { clear(); }
   stderr_observer(const stderr_observer&) = delete;
   stderr_observer& operator=(const stderr_observer&) = delete;
@@ -100,6 +104,9 @@ class stderr_observer final : public probe::run_observer {
     os << fmt::format("\r\x1b[2K[{}/{}] {}", index + 1, total, id) << std::flush;
     dirty = true;
   }
+  void compiled(const probe::probe& p, const std::vector<probe::compiled_variant>& variants) override {
+    if (keeper) keeper->add(p, variants);
+  }
 
  private:
   void clear() {
@@ -108,6 +115,7 @@ class stderr_observer final : public probe::run_observer {
   }
   std::ostream& os;
   bool is_tty, silent, chatty;
+  image_keeper* keeper;
   bool dirty = false;
 };
 
@@ -184,12 +192,15 @@ int run_command(const run_flags& f, context& ctx) {
   if (f.doctor && plan.format != output_format::markdown)
     throw usage_error("--doctor adds the doctor's findings to markdown output: use it with --format markdown");
   const auto expectations = load_expectations(f.expect);
+  check_toolkit_flags(f.toolkit);
 
   // --no-isolate asks for the driver in this process; otherwise it is only ever
   // loaded by worker processes (util/driver_guard.hpp).
   if (f.no_isolate) util::allow_driver_in_this_process();
-  auto tools = nvrtc::load_toolchain();
+  auto tools = nvrtc::load_toolchain(f.toolkit);
   if (!tools.tools) throw environment_error(tools.error);
+  std::optional<image_keeper> keeper;
+  if (!f.keep_images.empty()) keeper.emplace(f.keep_images, *tools.tools);
 
   std::unique_ptr<probe::device_executor> executor;
   cuda::driver_load_result driver;
@@ -203,7 +214,7 @@ int run_command(const run_flags& f, context& ctx) {
   }
   report::run_report rep;
   {
-    stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0);
+    stderr_observer observer(ctx.err, ctx.err_is_tty, f.quiet, f.verbose > 0, keeper ? &*keeper : nullptr);
     try {
       rep = probe::run_battery(opts, builtin_catalogue(), *tools.tools, executor.get(), &observer);
     } catch (const probe::selection_error& e) {
@@ -212,6 +223,7 @@ int run_command(const run_flags& f, context& ctx) {
       throw environment_error(e.what());
     }
   }
+  if (keeper) keeper->finish(rep);
   if (expectations) {
     const auto unused = report::apply_baseline(rep, *expectations);
     constexpr std::size_t max_listed = 20;
@@ -314,6 +326,13 @@ command add_run_command(CLI::App& root, context& ctx) {
   sub->add_flag("--doctor", flags->doctor,
                 "Markdown: append the findings of `sm121-probe doctor` (compilers, JITs, frameworks, environment) "
                 "for the same target, so one paste holds everything");
+  add_toolkit_flags(*sub, flags->toolkit);
+  sub->add_option("--keep-images", flags->keep_images,
+                  "Also write every compiled image (cubin, PTX, nvJitLink's cubin), the SASS reference programs of "
+                  "the checked instructions and a manifest.json into this directory, to check the verdicts with "
+                  "other tools (e.g. nvdisasm)")
+      ->option_text("DIR")
+      ->check(non_empty());
   sub->add_flag("--no-color", flags->no_color, "No ANSI colours (they are used only on a terminal anyway)");
   sub->add_flag("-q,--quiet", flags->quiet, "No notices or progress on stderr (errors still go there)");
   sub->add_flag("-v,--verbose", flags->verbose, "Progress lines on stderr even when it is not a terminal");

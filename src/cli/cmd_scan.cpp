@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "doctor_section.hpp"
 #include "output.hpp"
+#include "toolkit_flags.hpp"
 
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/binscan/trap.hpp"
@@ -41,6 +42,7 @@ struct scan_options {
   bool details = false;
   bool all = false;
   bool no_trap_check = false;
+  nvrtc::toolchain_options toolkit;  ///< --cuda-home, --nvrtc, --nvjitlink: NVRTC for the trap check
   bool doctor = false;  ///< --doctor: the doctor's findings after the markdown report
   CLI::Option* python = nullptr;
   std::string python_exe;
@@ -139,8 +141,9 @@ binscan::scan_target resolve_target(std::optional<gpu_arch> target, std::optiona
 
 /// The trap and return instructions of the target, from two reference kernels
 /// compiled with NVRTC now (binscan/trap.hpp); nullopt with `note` saying why not.
-std::optional<binscan::trap_reference> derive_trap_reference(const gpu_arch& target, std::string& note) {
-  const auto loaded = nvrtc::load_toolchain();
+std::optional<binscan::trap_reference> derive_trap_reference(const gpu_arch& target,
+                                                             const nvrtc::toolchain_options& toolkit, std::string& note) {
+  const auto loaded = nvrtc::load_toolchain(toolkit);
   if (!loaded.tools) {
     note = "not done: NVRTC is not available (" + loaded.error + ")";
     return std::nullopt;
@@ -216,6 +219,7 @@ int run_scan(const scan_options& o, context& ctx) {
   binscan::scan_report report;
   std::optional<gpu_arch> target;
   std::optional<cuda_version> driver;
+  check_toolkit_flags(o.toolkit);
   if (!o.target.empty()) {
     target = parse_target(o.target);
     report.target_source = target_note(o.target, *target);
@@ -232,7 +236,7 @@ int run_scan(const scan_options& o, context& ctx) {
   if (o.no_trap_check)
     report.trap_check = "not done: --no-trap-check";
   else
-    trap = derive_trap_reference(st.device, report.trap_check);
+    trap = derive_trap_reference(st.device, o.toolkit, report.trap_check);
   st.trap = trap ? &*trap : nullptr;
   auto libraries = binscan::library_search::from_system();
   for (const auto& d : site_dirs) libraries.add_nvidia_wheels(d);
@@ -292,6 +296,7 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->add_flag("--no-trap-check", opts->no_trap_check,
                 "Do not look for trap-only kernels in native files (saves decompressing their loadable images and "
                 "compiling two reference kernels with NVRTC)");
+  add_toolkit_flags(*sub, opts->toolkit);
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
       "usable), no-gpu-code, error (unreadable or corrupt).\n"

@@ -5,6 +5,7 @@
 #include "sm121probe/arch.hpp"
 #include "sm121probe/cli/app.hpp"
 #include "sm121probe/doctor/model.hpp"
+#include "sm121probe/nvrtc/toolchain.hpp"
 #include "sm121probe/report/redact.hpp"
 
 #include <optional>
@@ -22,6 +23,7 @@ struct doctor_inputs {
   bool no_device = false;
   int timeout_s = 20;
   int device = 0;
+  nvrtc::toolchain_options toolkit;  ///< --cuda-home, --nvrtc, --nvjitlink: the device worker's JIT measurement
 };
 
 /// Runs the audit (and, with a GPU, the device worker). Throws usage_error /

@@ -97,6 +97,11 @@ json to_json(const device_info& d) {
           {"attributes", attrs}};
 }
 
+json to_json(const library_record& l) {
+  if (l.empty()) return nullptr;
+  return {{"path", l.path}, {"version", l.version}, {"version_source", l.version_source}, {"found_by", l.found_by}};
+}
+
 json to_json(const driver_info& d) {
   return {{"available", d.available},
           {"version", opt(d.version)},
@@ -120,7 +125,10 @@ json to_json(const run_report& r) {
            {{"nvrtc_version", r.toolkit.nvrtc_version},
             {"nvrtc_archs", r.toolkit.nvrtc_archs},
             {"nvjitlink_version", str_or_null(r.toolkit.nvjitlink_version)},
-            {"nvjitlink_error", str_or_null(r.toolkit.nvjitlink_error)}}},
+            {"nvjitlink_error", str_or_null(r.toolkit.nvjitlink_error)},
+            {"nvrtc_library", to_json(r.toolkit.nvrtc)},
+            {"nvjitlink_library", to_json(r.toolkit.nvjitlink)},
+            {"pair_mismatch", str_or_null(r.toolkit.pair_mismatch)}}},
           {"driver", to_json(r.driver)},
           {"device", r.device ? to_json(*r.device) : json(nullptr)},
           {"probes", probes},
@@ -251,6 +259,20 @@ run_report report_from_json(const json& j) {
   }
   r.toolkit.nvjitlink_version = rd::string(tk, "nvjitlink_version", "toolkit", true);
   r.toolkit.nvjitlink_error = rd::string(tk, "nvjitlink_error", "toolkit", true);
+  // Reports of versions before the toolkit's libraries were recorded lack these.
+  const auto library = [&](const char* key) {
+    library_record l;
+    const auto it = tk.find(key);
+    if (it == tk.end() || it->is_null()) return l;
+    l.path = rd::string(*it, "path", key);
+    l.version = rd::string(*it, "version", key);
+    l.version_source = rd::string(*it, "version_source", key);
+    l.found_by = rd::string(*it, "found_by", key);
+    return l;
+  };
+  r.toolkit.nvrtc = library("nvrtc_library");
+  r.toolkit.nvjitlink = library("nvjitlink_library");
+  if (tk.contains("pair_mismatch")) r.toolkit.pair_mismatch = rd::string(tk, "pair_mismatch", "toolkit", true);
   r.driver = driver_from_json(rd::field(j, "driver", w));
   const json& dev = rd::field(j, "device", w);
   if (!dev.is_null()) r.device = device_from_json(dev);

@@ -272,7 +272,7 @@ void add_device_findings(const device_record& d, doctor_report& r) {
         "");
 }
 
-int device_child(int ordinal, std::string& out) {
+int device_child(int ordinal, const nvrtc::toolchain_options& toolkit, std::string& out) {
   auto drv = cuda::load_driver();
   device_record d;
   if (!drv.api) {
@@ -280,7 +280,7 @@ int device_child(int ordinal, std::string& out) {
   } else {
     std::string nvml_error;
     auto nvml = load_nvml(nvml_error);
-    auto tools = nvrtc::load_toolchain();
+    auto tools = nvrtc::load_toolchain(toolkit);
     device_options o;
     o.ordinal = ordinal;
     o.nvml = nvml.get();

@@ -3,6 +3,7 @@
 // process, so libraries of different releases never meet) and compiles a tiny
 // program for each target, printing one JSON object.
 #include "sm121probe/doctor/audit.hpp"
+#include "sm121probe/nvrtc/nvjitlink_api.hpp"
 
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -101,35 +102,31 @@ int nvrtc_child(void* lib, const std::vector<std::string>& targets, nlohmann::or
 }
 
 int nvjitlink_child(void* lib, const std::vector<std::string>& targets, nlohmann::ordered_json& j) {
-  auto create = sym<decltype(&__nvJitLinkCreate_13_0)>(lib, "nvJitLinkCreate");
-  auto destroy = sym<decltype(&__nvJitLinkDestroy_13_0)>(lib, "nvJitLinkDestroy");
-  auto add = sym<decltype(&__nvJitLinkAddData_13_0)>(lib, "nvJitLinkAddData");
-  auto complete = sym<decltype(&__nvJitLinkComplete_13_0)>(lib, "nvJitLinkComplete");
-  auto err_size = sym<decltype(&__nvJitLinkGetErrorLogSize_13_0)>(lib, "nvJitLinkGetErrorLogSize");
-  auto err_log = sym<decltype(&__nvJitLinkGetErrorLog_13_0)>(lib, "nvJitLinkGetErrorLog");
-  auto version = sym<decltype(&nvJitLinkVersion)>(lib, "nvJitLinkVersion");
-  if (!create || !destroy || !add || !complete || !err_size || !err_log) {
+  // By the names of the library's own release (nvjitlink_api.hpp), not of the header built against.
+  const nvrtc::nvjitlink_api api = nvrtc::resolve_nvjitlink(lib);
+  if (!api.usable()) {
     j["error"] = "the library lacks nvJitLink entry points";
     return 1;
   }
   unsigned major = 0, minor = 0;
-  if (version && version(&major, &minor) == NVJITLINK_SUCCESS) j["version"] = fmt::format("{}.{}", major, minor);
+  if (api.version && api.version(&major, &minor) == NVJITLINK_SUCCESS) j["version"] = fmt::format("{}.{}", major, minor);
   auto arr = nlohmann::ordered_json::array();
   for (const auto& t : targets) {
     const std::string opt = "-arch=" + t;
     const char* opts[] = {opt.c_str()};
     nvJitLinkHandle h = nullptr;
-    auto rc = create(&h, 1, opts);
+    auto rc = api.create(&h, 1, opts);
     std::string log;
     if (rc == NVJITLINK_SUCCESS) {
-      rc = add(h, NVJITLINK_INPUT_PTX, tiny_ptx, std::char_traits<char>::length(tiny_ptx) + 1, "sm121probe_doctor.ptx");
-      if (rc == NVJITLINK_SUCCESS) rc = complete(h);
+      rc = api.add_data(h, NVJITLINK_INPUT_PTX, tiny_ptx, std::char_traits<char>::length(tiny_ptx) + 1,
+                        "sm121probe_doctor.ptx");
+      if (rc == NVJITLINK_SUCCESS) rc = api.complete(h);
       std::size_t n = 0;
-      if (rc != NVJITLINK_SUCCESS && err_size(h, &n) == NVJITLINK_SUCCESS && n > 1) {
+      if (rc != NVJITLINK_SUCCESS && api.error_log_size(h, &n) == NVJITLINK_SUCCESS && n > 1) {
         log.resize(n);
-        if (err_log(h, log.data()) != NVJITLINK_SUCCESS) log.clear();
+        if (api.error_log(h, log.data()) != NVJITLINK_SUCCESS) log.clear();
       }
-      destroy(&h);
+      api.destroy(&h);
     }
     if (rc != NVJITLINK_SUCCESS && log.empty()) log = fmt::format("nvJitLink error {}", static_cast<int>(rc));
     arr.push_back({{"target", t}, {"accepted", rc == NVJITLINK_SUCCESS}, {"message", clean(log)}});

@@ -1,12 +1,18 @@
 #include "sm121probe/nvrtc/toolchain.hpp"
 
+#include "sm121probe/arch.hpp"
+#include "sm121probe/nvrtc/locate.hpp"
+#include "sm121probe/nvrtc/nvjitlink_api.hpp"
 #include "sm121probe/util/dl.hpp"
 #include "sm121probe/version.hpp"
 
-#define NVJITLINK_NO_INLINE
 #include <dlfcn.h>
 #include <nvJitLink.h>
 #include <nvrtc.h>
+
+#include <cctype>
+#include <climits>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -25,52 +31,136 @@ double ms_since(clock_type::time_point t0) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-// Tries each candidate; returns the first that opens, and the path used.
-void* open_first(const std::vector<std::string>& candidates, std::string& opened, std::string& last_error) {
+// One place a library may be, and what put it on the list.
+struct candidate {
+  std::string path;      ///< a file, or a bare soname for the loader's own search
+  std::string found_by;  ///< library_info::found_by
+};
+
+struct opened_library {
+  void* handle = nullptr;
+  std::string path;
+  std::string found_by;
+};
+
+// Tries each candidate in order; the first that opens wins. `tried` collects
+// one line per failure for the error message.
+opened_library open_first(const std::vector<candidate>& candidates, std::string& last_error) {
   for (const auto& c : candidates) {
-    if (void* h = ::dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
-      opened = c;
-      return h;
-    }
+    if (void* h = ::dlopen(c.path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) return {h, c.path, c.found_by};
     const char* e = ::dlerror();
-    last_error = e ? e : "dlopen failed";
+    last_error = e ? e : fmt::format("{}: dlopen failed", c.path);
   }
-  return nullptr;
+  return {};
 }
 
-std::vector<std::string> candidates_for(const char* env_var, const char* stem) {
-  if (const char* forced = std::getenv(env_var); forced && *forced) return {forced};
-  const std::string dir = build_info::cuda_library_dir;
-  std::vector<std::string> out;
-  for (const char* ver : {".13", ".12", ""}) {
-    out.push_back(fmt::format("{}.so{}", stem, ver));
-    if (!dir.empty()) out.push_back(fmt::format("{}/{}.so{}", dir, stem, ver));
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+const char* variable_for(library_kind k) {
+  return k == library_kind::nvrtc ? "SM121PROBE_NVRTC_LIBRARY" : "SM121PROBE_NVJITLINK_LIBRARY";
+}
+
+// What the user named for `k`, exclusively: its flag, its variable, --cuda-home.
+// Empty when nothing was named. `what` says which, for messages.
+std::vector<candidate> chosen(library_kind k, const toolchain_options& o, std::string& what) {
+  const std::string& flag = k == library_kind::nvrtc ? o.nvrtc_library : o.nvjitlink_library;
+  if (!flag.empty()) {
+    what = k == library_kind::nvrtc ? "--nvrtc" : "--nvjitlink";
+    return {{flag, what}};
   }
+  if (const std::string v = env(variable_for(k)); !v.empty()) {
+    what = variable_for(k);
+    return {{v, what}};
+  }
+  if (!o.cuda_home.empty()) {
+    what = fmt::format("--cuda-home {}", o.cuda_home);
+    std::vector<candidate> out;
+    for (const auto& dir : toolkit_library_dirs(o.cuda_home))
+      for (auto& f : library_files_in(dir, k)) out.push_back({std::move(f), "--cuda-home"});
+    return out;
+  }
+  return {};
+}
+
+// The search when nothing was named: LD_LIBRARY_PATH, CUDA_HOME, the loader's
+// default search by soname, the build-time toolkit.
+std::vector<candidate> searched(library_kind k, int prefer_major) {
+  std::vector<candidate> out;
+  const std::string ld = env("LD_LIBRARY_PATH");
+  for (std::size_t pos = 0; pos <= ld.size();) {
+    const auto colon = ld.find(':', pos);
+    const std::string dir = ld.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    if (!dir.empty())
+      for (auto& f : library_files_in(dir, k, prefer_major)) out.push_back({std::move(f), "LD_LIBRARY_PATH"});
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  if (const std::string home = env("CUDA_HOME"); !home.empty())
+    for (const auto& dir : toolkit_library_dirs(home))
+      for (auto& f : library_files_in(dir, k, prefer_major)) out.push_back({std::move(f), "CUDA_HOME"});
+  const std::string stem(library_stem(k));
+  std::vector<int> majors = {13, 12};
+  if (prefer_major > 0) majors.insert(majors.begin(), prefer_major);
+  std::set<int> seen;
+  for (int m : majors)
+    if (seen.insert(m).second) out.push_back({fmt::format("{}.so.{}", stem, m), "loader default"});
+  out.push_back({stem + ".so", "loader default"});
+  for (auto& f : library_files_in(build_info::cuda_library_dir, k, prefer_major))
+    out.push_back({std::move(f), "build-time toolkit"});
   return out;
 }
 
-std::string nvjitlink_status_name(nvJitLinkResult r) {
-  switch (r) {
-    case NVJITLINK_SUCCESS: return "NVJITLINK_SUCCESS";
-    case NVJITLINK_ERROR_UNRECOGNIZED_OPTION: return "NVJITLINK_ERROR_UNRECOGNIZED_OPTION";
-    case NVJITLINK_ERROR_MISSING_ARCH: return "NVJITLINK_ERROR_MISSING_ARCH";
-    case NVJITLINK_ERROR_INVALID_INPUT: return "NVJITLINK_ERROR_INVALID_INPUT";
-    case NVJITLINK_ERROR_PTX_COMPILE: return "NVJITLINK_ERROR_PTX_COMPILE";
-    case NVJITLINK_ERROR_NVVM_COMPILE: return "NVJITLINK_ERROR_NVVM_COMPILE";
-    case NVJITLINK_ERROR_INTERNAL: return "NVJITLINK_ERROR_INTERNAL";
-    default: return fmt::format("nvJitLinkResult {}", static_cast<int>(r));
+// The major release in a soname ("libnvrtc.so.12" -> 12), 0 when none.
+int soname_major(const std::string& path) {
+  const auto so = path.rfind(".so.");
+  if (so == std::string::npos) return 0;
+  int major = 0;
+  for (std::size_t i = so + 4; i < path.size() && std::isdigit(static_cast<unsigned char>(path[i])); ++i)
+    major = major * 10 + (path[i] - '0');
+  return major;
+}
+
+// The file a loaded library came from: where `symbol` lives (dladdr), resolved.
+std::string loaded_path(void* handle, const char* symbol, const std::string& opened) {
+  std::string path = opened;
+  if (void* s = handle ? ::dlsym(handle, symbol) : nullptr) {
+    Dl_info info{};
+    if (::dladdr(s, &info) != 0 && info.dli_fname && *info.dli_fname) path = info.dli_fname;
   }
+  char buf[PATH_MAX];
+  if (path.find('/') != std::string::npos && ::realpath(path.c_str(), buf)) return buf;
+  return path;
 }
 
 class dl_toolchain final : public toolchain {
  public:
   dl_toolchain(void* nvrtc_lib, void* jit_lib, std::string jit_error)
-      : nvrtc(nvrtc_lib), jit(jit_lib), jit_err(std::move(jit_error)) {
-    if (jit && !(p_jl_create && p_jl_add && p_jl_complete && p_jl_cubin_size && p_jl_cubin && p_jl_err_size &&
-                 p_jl_err && p_jl_destroy)) {
+      : nvrtc(nvrtc_lib), jit(jit_lib), jit_err(std::move(jit_error)) {}
+
+  // Resolves nvJitLink's entry points and names both libraries; after usable().
+  void describe(const opened_library& nv, const opened_library& jl) {
+    nv_info.path = loaded_path(nvrtc, "nvrtcVersion", nv.path);
+    nv_info.found_by = nv.found_by;
+    const version_found v = full_version(nv_info.path, library_kind::nvrtc, nvrtc_version());
+    nv_info.version = v.version;
+    nv_info.version_source = v.source;
+    if (!jit) return;
+    jl_api = resolve_nvjitlink(jit, static_cast<unsigned>(soname_major(jl.path)));
+    if (!jl_api.usable()) {
       jit = nullptr;
-      jit_err = "libnvJitLink lacks expected entry points";
+      jit_err = fmt::format("{} lacks the nvJitLink entry points (nvJitLinkCreate and the rest, by any known name)",
+                            jl.path);
+      return;
     }
+    jl_info.path = loaded_path(jit, "nvJitLinkCreate", jl.path);
+    jl_info.found_by = jl.found_by;
+    const version_found jv = full_version(jl_info.path, library_kind::nvjitlink, nvjitlink_version());
+    jl_info.version = jv.version;
+    jl_info.version_source = jv.source;
+    mismatch = describe_pair_mismatch(nv_info, nvrtc_version(), jl_info, nvjitlink_version());
   }
 
   [[nodiscard]] bool usable() const {
@@ -143,35 +233,36 @@ class dl_toolchain final : public toolchain {
     const std::string arch_opt = fmt::format("-arch={}", arch);
     const char* opts[] = {arch_opt.c_str()};
     nvJitLinkHandle h = nullptr;
-    nvJitLinkResult res = p_jl_create(&h, 1, opts);
+    nvJitLinkResult res = jl_api.create(&h, 1, opts);
     if (res != NVJITLINK_SUCCESS) {
       r.status = nvjitlink_status_name(res);
       r.ms = ms_since(t0);
       return r;
     }
-    res = p_jl_add(h, NVJITLINK_INPUT_PTX, ptx.data(), ptx.size(), "probe.ptx");
-    if (res == NVJITLINK_SUCCESS) res = p_jl_complete(h);
+    res = jl_api.add_data(h, NVJITLINK_INPUT_PTX, ptx.data(), ptx.size(), "probe.ptx");
+    if (res == NVJITLINK_SUCCESS) res = jl_api.complete(h);
     if (res == NVJITLINK_SUCCESS) {
       std::size_t size = 0;
-      if (p_jl_cubin_size(h, &size) == NVJITLINK_SUCCESS && size > 0) {
+      if (jl_api.cubin_size(h, &size) == NVJITLINK_SUCCESS && size > 0) {
         r.cubin.resize(size);
-        r.ok = p_jl_cubin(h, r.cubin.data()) == NVJITLINK_SUCCESS;
+        r.ok = jl_api.cubin(h, r.cubin.data()) == NVJITLINK_SUCCESS;
       }
       if (!r.ok) r.status = "NVJITLINK_ERROR_INTERNAL";
       std::size_t info = 0;
-      if (p_jl_info_size && p_jl_info && p_jl_info_size(h, &info) == NVJITLINK_SUCCESS && info > 1) {
+      if (jl_api.info_log_size && jl_api.info_log && jl_api.info_log_size(h, &info) == NVJITLINK_SUCCESS &&
+          info > 1) {
         std::string raw(info, '\0');
-        if (p_jl_info(h, raw.data()) == NVJITLINK_SUCCESS) r.log = clean_log(raw);
+        if (jl_api.info_log(h, raw.data()) == NVJITLINK_SUCCESS) r.log = clean_log(raw);
       }
     } else {
       r.status = nvjitlink_status_name(res);
       std::size_t size = 0;
-      if (p_jl_err_size(h, &size) == NVJITLINK_SUCCESS && size > 1) {
+      if (jl_api.error_log_size(h, &size) == NVJITLINK_SUCCESS && size > 1) {
         std::string raw(size, '\0');
-        if (p_jl_err(h, raw.data()) == NVJITLINK_SUCCESS) r.log = clean_log(raw);
+        if (jl_api.error_log(h, raw.data()) == NVJITLINK_SUCCESS) r.log = clean_log(raw);
       }
     }
-    p_jl_destroy(&h);
+    jl_api.destroy(&h);
     r.ms = ms_since(t0);
     return r;
   }
@@ -192,19 +283,24 @@ class dl_toolchain final : public toolchain {
 
   std::string nvjitlink_version() const override {
     unsigned major = 0, minor = 0;
-    if (!jit || !p_jl_version || p_jl_version(&major, &minor) != NVJITLINK_SUCCESS) return {};
+    if (!jit || !jl_api.version || jl_api.version(&major, &minor) != NVJITLINK_SUCCESS) return {};
     return fmt::format("{}.{}", major, minor);
   }
 
   std::string nvjitlink_error() const override { return jit ? std::string() : jit_err; }
+  const library_info& nvrtc_library() const override { return nv_info; }
+  const library_info& nvjitlink_library() const override { return jit ? jl_info : no_info; }
+  std::string pair_mismatch() const override { return jit ? mismatch : std::string(); }
 
  private:
   void* nvrtc;
   void* jit;
   std::string jit_err;
+  nvjitlink_api jl_api;
+  library_info nv_info, jl_info, no_info;
+  std::string mismatch;
 
 #define SM121_NVRTC_FN(member, symbol, api) SM121PROBE_DL_FUNCTION(nvrtc, member, symbol, api)
-#define SM121_JIT_FN(member, symbol, api) SM121PROBE_DL_FUNCTION(jit, member, symbol, api)
   SM121_NVRTC_FN(p_version, "nvrtcVersion", nvrtcVersion);
   SM121_NVRTC_FN(p_num_archs, "nvrtcGetNumSupportedArchs", nvrtcGetNumSupportedArchs);
   SM121_NVRTC_FN(p_archs, "nvrtcGetSupportedArchs", nvrtcGetSupportedArchs);
@@ -218,33 +314,62 @@ class dl_toolchain final : public toolchain {
   SM121_NVRTC_FN(p_cubin_size, "nvrtcGetCUBINSize", nvrtcGetCUBINSize);
   SM121_NVRTC_FN(p_cubin, "nvrtcGetCUBIN", nvrtcGetCUBIN);
   SM121_NVRTC_FN(p_err_string, "nvrtcGetErrorString", nvrtcGetErrorString);
-  // nvJitLink exports unversioned names alongside the versioned ones the header inlines to.
-  SM121_JIT_FN(p_jl_create, "nvJitLinkCreate", __nvJitLinkCreate_13_0);
-  SM121_JIT_FN(p_jl_destroy, "nvJitLinkDestroy", __nvJitLinkDestroy_13_0);
-  SM121_JIT_FN(p_jl_add, "nvJitLinkAddData", __nvJitLinkAddData_13_0);
-  SM121_JIT_FN(p_jl_complete, "nvJitLinkComplete", __nvJitLinkComplete_13_0);
-  SM121_JIT_FN(p_jl_cubin_size, "nvJitLinkGetLinkedCubinSize", __nvJitLinkGetLinkedCubinSize_13_0);
-  SM121_JIT_FN(p_jl_cubin, "nvJitLinkGetLinkedCubin", __nvJitLinkGetLinkedCubin_13_0);
-  SM121_JIT_FN(p_jl_err_size, "nvJitLinkGetErrorLogSize", __nvJitLinkGetErrorLogSize_13_0);
-  SM121_JIT_FN(p_jl_err, "nvJitLinkGetErrorLog", __nvJitLinkGetErrorLog_13_0);
-  SM121_JIT_FN(p_jl_info_size, "nvJitLinkGetInfoLogSize", __nvJitLinkGetInfoLogSize_13_0);
-  SM121_JIT_FN(p_jl_info, "nvJitLinkGetInfoLog", __nvJitLinkGetInfoLog_13_0);
-  SM121_JIT_FN(p_jl_version, "nvJitLinkVersion", nvJitLinkVersion);
 #undef SM121_NVRTC_FN
-#undef SM121_JIT_FN
 };
 
 }  // namespace
 
-toolchain_load_result load_toolchain() {
-  std::string opened, err;
-  void* nv = open_first(candidates_for("SM121PROBE_NVRTC_LIBRARY", "libnvrtc"), opened, err);
-  if (!nv) return {nullptr, fmt::format("cannot load NVRTC (libnvrtc.so): {}", err)};
-  std::string jit_opened, jit_err;
-  void* jl = open_first(candidates_for("SM121PROBE_NVJITLINK_LIBRARY", "libnvJitLink"), jit_opened, jit_err);
-  if (!jl) jit_err = fmt::format("cannot load nvJitLink (libnvJitLink.so): {}", jit_err);
-  auto tc = std::make_unique<dl_toolchain>(nv, jl, jit_err);
-  if (!tc->usable()) return {nullptr, fmt::format("{} lacks expected NVRTC entry points", opened)};
+toolchain_load_result load_toolchain(const toolchain_options& options) {
+  std::string nv_named, jl_named;
+  const std::vector<candidate> nv_chosen = chosen(library_kind::nvrtc, options, nv_named);
+  const std::vector<candidate> jl_chosen = chosen(library_kind::nvjitlink, options, jl_named);
+  // Each library: what was named for it (exclusively); else next to its
+  // partner, then the search.
+  const auto candidates_for = [&](library_kind k, const std::string& named, const std::vector<candidate>& given,
+                                  const opened_library* partner, int prefer_major) {
+    if (!named.empty()) return given;
+    std::vector<candidate> out;
+    if (partner)
+      for (const auto& dir : partner_dirs(partner->path, k))
+        for (auto& f : library_files_in(dir, k, prefer_major))
+          out.push_back({std::move(f), fmt::format("next to {}", library_title(partner_of(k)))});
+    for (auto& c : searched(k, prefer_major)) out.push_back(std::move(c));
+    return out;
+  };
+  const auto failure = [](library_kind k, const std::string& named, const std::vector<candidate>& tried,
+                          const std::string& err) {
+    if (!named.empty() && tried.empty())
+      return fmt::format("cannot load {} ({}): no {}.so there", library_title(k), named, library_stem(k));
+    return fmt::format("cannot load {} ({}.so{}): {}", library_title(k), library_stem(k),
+                       named.empty() ? std::string() : ", from " + named, err);
+  };
+
+  // The one the user named goes first, so that its partner is looked for next to it.
+  const bool jit_first = nv_named.empty() && !jl_named.empty();
+  opened_library nv, jl;
+  std::string nv_err, jl_err;
+  std::vector<candidate> nv_cands, jl_cands;
+  if (jit_first) {
+    jl_cands = candidates_for(library_kind::nvjitlink, jl_named, jl_chosen, nullptr, 0);
+    jl = open_first(jl_cands, jl_err);
+    nv_cands = candidates_for(library_kind::nvrtc, nv_named, nv_chosen, jl.handle ? &jl : nullptr,
+                              jl.handle ? soname_major(jl.path) : 0);
+  } else {
+    nv_cands = candidates_for(library_kind::nvrtc, nv_named, nv_chosen, nullptr, 0);
+  }
+  nv = open_first(nv_cands, nv_err);
+  if (!nv.handle) return {nullptr, failure(library_kind::nvrtc, nv_named, nv_cands, nv_err)};
+  auto tc = std::make_unique<dl_toolchain>(nv.handle, nullptr, std::string());
+  if (!tc->usable()) return {nullptr, fmt::format("{} lacks expected NVRTC entry points", nv.path)};
+  if (!jit_first) {
+    int major = soname_major(nv.path);
+    if (const auto v = parse_cuda_version(tc->nvrtc_version())) major = v->major;
+    jl_cands = candidates_for(library_kind::nvjitlink, jl_named, jl_chosen, &nv, major);
+    jl = open_first(jl_cands, jl_err);
+  }
+  if (!jl.handle) jl_err = failure(library_kind::nvjitlink, jl_named, jl_cands, jl_err);
+  tc = std::make_unique<dl_toolchain>(nv.handle, jl.handle, jl_err);
+  tc->describe(nv, jl);
   return {std::move(tc), {}};
 }
 

@@ -127,6 +127,23 @@ void link_ptx_offline(const nvrtc::toolchain& tools, const std::vector<std::byte
   nvrtc::link_result link = tools.jit_link(ptx, jt);
   std::string log = fmt::format("nvJitLink -arch={} (standing in for the driver's JIT)", jt);
   if (!link.log.empty()) log += "\n" + link.log;
+  if (!link.ok && !tools.pair_mismatch().empty()) {
+    // An nvJitLink older than NVRTC refuses NVRTC's newer PTX ISA: the toolkit's
+    // fault, not the probe's (README.md "Choosing a toolkit").
+    const std::string_view text(reinterpret_cast<const char*>(ptx.data()), ptx.size());
+    const auto header = binscan::parse_ptx_header(text);
+    const auto linker = parse_cuda_version(tools.nvjitlink_version());
+    // Only when the PTX could run here at all: PTX for another architecture fails with any pair.
+    if (header && linker && ptx_jits_on(header->target, arch).ok) {
+      if (const compat_result c = ptx_isa_accepted(header->isa, *linker); !c.ok) {
+        link.status = std::string(toolkit_mismatch_error);
+        log = fmt::format("toolkit mismatch, not the probe's PTX: nvJitLink {} cannot read the PTX ISA {} that NVRTC {} "
+                          "wrote ({}); {}\n{}",
+                          tools.nvjitlink_version(), to_string(header->isa), tools.nvrtc_version(), c.reason,
+                          tools.pair_mismatch(), log);
+      }
+    }
+  }
   out.attempt.stages.push_back(make_stage(stage_kind::jit_link, link.ok, link.ms, link.status, log));
   if (!link.ok) return;
   for (auto& w : nvrtc::extract_warnings(link.log)) out.attempt.warnings.push_back(std::move(w));
@@ -445,6 +462,17 @@ report::probe_result probe_result_from(const probe& p, std::vector<compiled_vari
   pr.result = c.result;
   pr.reason = c.reason;
   pr.basis = t.offline ? report::evidence::compile : report::evidence::run;
+  if (t.offline && pr.result != report::verdict::native) {
+    // A PTX link refused only because nvJitLink is older than NVRTC says nothing about the GPU.
+    for (const auto& a : pr.attempts)
+      if (const auto* f = a.first_failure(); f && f->error == toolkit_mismatch_error) {
+        pr.result = report::verdict::skipped;
+        pr.reason = fmt::format("not decided: {} ({}) could not be linked because NVRTC and nvJitLink are not one "
+                                "toolkit's pair (see the toolkit's pair_mismatch); {}",
+                                a.variant, a.target, pr.reason);
+        break;
+      }
+  }
   if (t.offline && asks_at_run_time(p, t.arch) && pr.result != report::verdict::failing) {
     // Compiling says nothing about what this probe asks; report that honestly.
     pr.result = report::verdict::skipped;
@@ -472,6 +500,12 @@ report::run_report run_battery(const run_options& opts, const catalogue& cat, co
   r.toolkit.nvrtc_archs = tools.supported_archs();
   r.toolkit.nvjitlink_version = tools.nvjitlink_version();
   r.toolkit.nvjitlink_error = tools.nvjitlink_error();
+  const auto record = [](const nvrtc::library_info& l) {
+    return report::library_record{l.path, l.version, l.version_source, l.found_by};
+  };
+  r.toolkit.nvrtc = record(tools.nvrtc_library());
+  r.toolkit.nvjitlink = record(tools.nvjitlink_library());
+  r.toolkit.pair_mismatch = tools.pair_mismatch();
 
   const std::vector<const probe*> selected = cat.select(opts.only, opts.skip);
   if (selected.empty()) throw selection_error("--only/--skip select no probe (see `sm121-probe list`)");
@@ -480,6 +514,7 @@ report::run_report run_battery(const run_options& opts, const catalogue& cat, co
   auto compiled = compile_all(tools, cat, selected, skips, t, opts.driver_cuda, opts.jobs);
   for (std::size_t i = 0; i < selected.size(); ++i) {
     if (observer) observer->progress(i, selected.size(), selected[i]->id);
+    if (observer && !skips[i]) observer->compiled(*selected[i], compiled[i]);
     r.probes.push_back(skips[i] ? skipped_result(*selected[i], *skips[i], t.arch)
                                 : probe_result_from(*selected[i], std::move(compiled[i]), t, r.target, executor,
                                                     opts.device));

@@ -112,6 +112,13 @@ std::string render_junit(const run_report& r) {
   if (!r.driver.nvidia_version_file.empty()) prop("driver.kernel_module", r.driver.nvidia_version_file);
   prop("toolkit.nvrtc", r.toolkit.nvrtc_version);
   prop("toolkit.nvjitlink", r.toolkit.nvjitlink_version.empty() ? "unavailable" : r.toolkit.nvjitlink_version);
+  for (const auto& [key, l] : {std::pair<const char*, const library_record&>{"toolkit.nvrtc", r.toolkit.nvrtc},
+                               std::pair<const char*, const library_record&>{"toolkit.nvjitlink", r.toolkit.nvjitlink}})
+    if (!l.empty()) {
+      prop(fmt::format("{}.path", key), l.path);
+      prop(fmt::format("{}.version", key), l.version);
+    }
+  if (!r.toolkit.pair_mismatch.empty()) prop("toolkit.pair_mismatch", r.toolkit.pair_mismatch);
   prop("host.os", fmt::format("{} {} {}", r.host.os, r.host.kernel, r.host.arch));
   prop("tool.version", r.tool.version);
   prop("tool.git_sha", r.tool.git_sha);

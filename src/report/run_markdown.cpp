@@ -47,10 +47,20 @@ std::string driver_phrase(const run_report& r) {
   return s;
 }
 
+std::string full_version(const std::string& api, const library_record& l) {
+  return md_text(l.version.empty() ? api : l.version);
+}
+
 std::string toolkit_phrase(const run_report& r) {
-  return fmt::format("NVRTC {}, nvJitLink {}", md_text(r.toolkit.nvrtc_version),
+  return fmt::format("NVRTC {}, nvJitLink {}{}", full_version(r.toolkit.nvrtc_version, r.toolkit.nvrtc),
                      r.toolkit.nvjitlink_version.empty() ? std::string("unavailable")
-                                                         : md_text(r.toolkit.nvjitlink_version));
+                                                         : full_version(r.toolkit.nvjitlink_version, r.toolkit.nvjitlink),
+                     r.toolkit.pair_mismatch.empty() ? "" : " (**not one toolkit's pair**, see below)");
+}
+
+std::string library_cell(const library_record& l) {
+  return fmt::format("{} (found by {}; version from {})", md_code(l.path), md_text(l.found_by),
+                     md_text(l.version_source));
 }
 
 std::string expected_name(const probe_result& p) {
@@ -166,9 +176,15 @@ void toolchain_section(const run_report& r, std::string& out) {
   if (!r.driver.nvidia_version_file.empty()) row("Kernel module", md_text(r.driver.nvidia_version_file));
   std::vector<std::string> archs;
   for (const int a : r.toolkit.nvrtc_archs) archs.push_back(std::to_string(a));
-  row("NVRTC", fmt::format("{} (targets: {})", md_text(r.toolkit.nvrtc_version), fmt::join(archs, " ")));
-  row("nvJitLink", r.toolkit.nvjitlink_version.empty() ? "unavailable" : md_text(r.toolkit.nvjitlink_version));
+  row("NVRTC", fmt::format("{} (targets: {})", full_version(r.toolkit.nvrtc_version, r.toolkit.nvrtc),
+                           fmt::join(archs, " ")));
+  if (!r.toolkit.nvrtc.empty()) row("NVRTC library", library_cell(r.toolkit.nvrtc));
+  row("nvJitLink", r.toolkit.nvjitlink_version.empty()
+                       ? "unavailable"
+                       : full_version(r.toolkit.nvjitlink_version, r.toolkit.nvjitlink));
+  if (!r.toolkit.nvjitlink.empty()) row("nvJitLink library", library_cell(r.toolkit.nvjitlink));
   if (!r.toolkit.nvjitlink_error.empty()) row("nvJitLink error", md_text(r.toolkit.nvjitlink_error));
+  if (!r.toolkit.pair_mismatch.empty()) row("Toolkit mismatch", md_text(r.toolkit.pair_mismatch));
   row("Host", fmt::format("{}: {} {} {}", md_code(r.host.hostname), md_text(r.host.os), md_text(r.host.kernel),
                           md_text(r.host.arch)));
   row("Mode", fmt::format("{}, target {}", to_string(r.mode), md_text(r.target)));

@@ -67,8 +67,20 @@ void render_text(const run_report& r, std::ostream& os, const text_options& opts
                                       : fmt::format("none; PTX checked against an assumed CUDA {} driver",
                                                     one_line(r.driver.cuda_version)));
   if (!r.driver.error.empty()) os << " - " << one_line(r.driver.error);
-  os << fmt::format(" | NVRTC {} | nvJitLink {}\n\n", one_line(r.toolkit.nvrtc_version),
-                    r.toolkit.nvjitlink_version.empty() ? "unavailable" : one_line(r.toolkit.nvjitlink_version));
+  const auto version = [](const std::string& api, const library_record& l) {
+    return one_line(l.version.empty() ? api : l.version);
+  };
+  os << fmt::format(" | NVRTC {} | nvJitLink {}\n", version(r.toolkit.nvrtc_version, r.toolkit.nvrtc),
+                    r.toolkit.nvjitlink_version.empty() ? std::string("unavailable")
+                                                        : version(r.toolkit.nvjitlink_version, r.toolkit.nvjitlink));
+  // Which files: the toolkit is chosen at run time (README.md "Choosing a toolkit").
+  for (const auto& [title, l] : {std::pair<const char*, const library_record&>{"NVRTC", r.toolkit.nvrtc},
+                                 std::pair<const char*, const library_record&>{"nvJitLink", r.toolkit.nvjitlink}})
+    if (!l.empty())
+      os << fmt::format("  {} {}: {} (found by {}; version from {})\n", title, one_line(l.version), one_line(l.path),
+                        one_line(l.found_by), one_line(l.version_source));
+  if (!r.toolkit.pair_mismatch.empty()) os << "  Toolkit mismatch: " << one_line(r.toolkit.pair_mismatch) << '\n';
+  os << '\n';
 
   std::vector<std::string> ids;
   for (const auto& p : r.probes) ids.push_back(one_line(p.id));

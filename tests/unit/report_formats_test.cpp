@@ -145,7 +145,7 @@ TEST(RunMarkdown, SummaryTableAndCollapsedSections) {
   // One paragraph summary naming device, driver, toolkit and counts.
   EXPECT_NE(md.find("**NVIDIA GB10** (compute capability 12.1, 48 SMs"), std::string::npos) << md;
   EXPECT_NE(md.find("driver CUDA 13.0 (580.95.05)"), std::string::npos);
-  EXPECT_NE(md.find("NVRTC 13.0, nvJitLink 13.0"), std::string::npos);
+  EXPECT_NE(md.find("NVRTC 13.0.88, nvJitLink 13.0.88"), std::string::npos);
   EXPECT_NE(md.find("7 probes: 3 native, 1 fallback, 2 failing, 1 skipped"), std::string::npos);
   // A table row per probe.
   for (const auto& p : r.probes) EXPECT_NE(md.find("| `" + p.id + "` |"), std::string::npos) << p.id;

@@ -16,7 +16,14 @@ run_report sample_report() {
   r.mode = run_mode::device;
   r.target = "sm_121";
   r.host = {"spark-01", "Linux", "6.11.0", "aarch64"};
-  r.toolkit = {"13.0", {75, 80, 121}, "13.0", ""};
+  r.toolkit = {"13.0",
+               {75, 80, 121},
+               "13.0",
+               "",
+               {"/usr/local/cuda-13.0/lib/libnvrtc.so.13", "13.0.88",
+                "wheel metadata (nvidia_cuda_nvrtc-13.0.88.dist-info)", "LD_LIBRARY_PATH"},
+               {"/usr/local/cuda-13.0/lib/libnvJitLink.so.13", "13.0.88", "file name", "next to NVRTC"},
+               ""};
   r.driver.available = true;
   r.driver.version = 13000;
   r.driver.cuda_version = "13.0";

@@ -44,7 +44,9 @@ struct device_options {
 /// far below MemAvailable, the measured JIT cost, an unfinished measurement).
 void add_device_findings(const device_record& d, doctor_report& r);
 
-/// `sm121-probe __doctor device ORDINAL`: loads the driver, measures, prints the JSON.
-[[nodiscard]] int device_child(int ordinal, std::string& out);
+/// `sm121-probe __doctor device ORDINAL [cuda-home=DIR] [nvrtc=LIB] [nvjitlink=LIB]`:
+/// loads the driver and the toolkit the user chose (doctor --cuda-home/--nvrtc/--nvjitlink),
+/// measures, prints the JSON.
+[[nodiscard]] int device_child(int ordinal, const nvrtc::toolchain_options& toolkit, std::string& out);
 
 }  // namespace sm121probe::doctor

@@ -45,6 +45,19 @@ struct link_result {
   double ms = 0.0;
 };
 
+/// Where a loaded library came from and which release it is.
+struct library_info {
+  std::string path;            ///< the file loaded, symlinks resolved (dladdr + realpath)
+  std::string version;         ///< full version, "13.5.37"; the API's "13.5" when nothing better is known
+  /// How `version` was learned: "file name", "wheel metadata (<dist-info dir>)",
+  /// "version.json (<file>)" or "API (nvrtcVersion)" / "API (nvJitLinkVersion)".
+  std::string version_source;
+  /// What chose it: "--nvrtc", "SM121PROBE_NVRTC_LIBRARY", "--cuda-home", "next to nvJitLink",
+  /// "LD_LIBRARY_PATH", "CUDA_HOME", "loader default", "build-time toolkit" (and the
+  /// nvJitLink counterparts).
+  std::string found_by;
+};
+
 /// A loaded NVRTC (+ nvJitLink when available). Thread-safe: compile() and
 /// jit_link() may run concurrently.
 class toolchain {
@@ -58,6 +71,12 @@ class toolchain {
   [[nodiscard]] virtual std::vector<int> supported_archs() const = 0;  ///< 75, 80, ..., 121
   [[nodiscard]] virtual std::string nvjitlink_version() const = 0;    ///< "13.0"; empty when unavailable
   [[nodiscard]] virtual std::string nvjitlink_error() const = 0;      ///< why nvJitLink is unavailable
+  [[nodiscard]] virtual const library_info& nvrtc_library() const = 0;
+  /// Empty fields when nvJitLink is unavailable.
+  [[nodiscard]] virtual const library_info& nvjitlink_library() const = 0;
+  /// Why NVRTC and nvJitLink do not form a pair (their releases differ, major.minor),
+  /// one line; empty when they match or nvJitLink is unavailable.
+  [[nodiscard]] virtual std::string pair_mismatch() const = 0;
 };
 
 struct toolchain_load_result {
@@ -65,11 +84,25 @@ struct toolchain_load_result {
   std::string error;                 ///< one line
 };
 
-/// Loads NVRTC and nvJitLink. Search order: $SM121PROBE_NVRTC_LIBRARY /
-/// $SM121PROBE_NVJITLINK_LIBRARY when set (exact file, used by tests and for
-/// debugging), then the default loader path (soname .13, .12, unversioned),
-/// then the toolkit library directory found at build time.
-[[nodiscard]] toolchain_load_result load_toolchain();
+/// The user's choice of toolkit (command-line flags); empty fields choose nothing.
+struct toolchain_options {
+  std::string cuda_home;          ///< --cuda-home DIR: a toolkit or a pip --target / site-packages directory
+  std::string nvrtc_library;      ///< --nvrtc LIB: exactly this file
+  std::string nvjitlink_library;  ///< --nvjitlink LIB: exactly this file
+};
+
+/// Loads NVRTC and nvJitLink as a pair (README.md "Choosing a toolkit"). Each is
+/// taken from the first of: its flag (--nvrtc / --nvjitlink), its variable
+/// ($SM121PROBE_NVRTC_LIBRARY / $SM121PROBE_NVJITLINK_LIBRARY), --cuda-home
+/// (these are exclusive: what they name loads or the load fails); then, for the
+/// one not chosen so, next to the other (same directory, or the sibling wheel
+/// directory nvidia/nvjitlink/lib <-> nvidia/cuda_nvrtc/lib); then the
+/// directories of $LD_LIBRARY_PATH, of $CUDA_HOME, the loader's default search
+/// (soname), and last the toolkit library directory found at build time. In a
+/// directory the soname of the partner's major release is preferred, then the
+/// highest one. Fails (tools null) only when NVRTC cannot be loaded, or a chosen
+/// nvJitLink cannot.
+[[nodiscard]] toolchain_load_result load_toolchain(const toolchain_options& options = {});
 
 /// Replaces NULs by newlines and drops trailing whitespace (NVRTC logs carry
 /// NULs between ptxas message chunks; every part is kept).

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sm121probe::probe {
@@ -31,6 +32,8 @@ struct toolchain_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct compiled_variant;
+
 /// Progress and one-line notices for the user (stderr); never the report itself.
 class run_observer {
  public:
@@ -38,6 +41,10 @@ class run_observer {
   virtual void notice(const std::string& line) = 0;
   /// Called before probe `index` (0-based) of `total` runs its device stages (or is classified offline).
   virtual void progress(std::size_t index, std::size_t total, const std::string& probe_id) = 0;
+  /// Called, one probe at a time, with what was compiled for a probe (one entry
+  /// per variant, in the probe's order) before it runs or is classified
+  /// (`run --keep-images`). Default: nothing.
+  virtual void compiled(const probe& /*p*/, const std::vector<compiled_variant>& /*variants*/) {}
 };
 
 struct run_options {
@@ -51,6 +58,11 @@ struct run_options {
   std::optional<cuda_version> driver_cuda;
   std::vector<std::string> command_line;
 };
+
+/// The error of an offline jit_link stage that failed because nvJitLink is older
+/// than NVRTC and cannot read its PTX (the toolkit's fault; the probe is then
+/// `skipped`, "not decided").
+inline constexpr std::string_view toolkit_mismatch_error = "toolkit_mismatch";
 
 /// Default offline target when there is no usable GPU.
 inline constexpr const char* default_offline_target = "sm_121";

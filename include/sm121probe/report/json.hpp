@@ -22,6 +22,7 @@ struct report_error : std::runtime_error {
 [[nodiscard]] nlohmann::json to_json(const attempt_result& a);
 [[nodiscard]] nlohmann::json to_json(const probe_result& p);
 [[nodiscard]] nlohmann::json to_json(const device_info& d);
+[[nodiscard]] nlohmann::json to_json(const library_record& l);  ///< null when empty
 [[nodiscard]] nlohmann::json to_json(const driver_info& d);
 [[nodiscard]] nlohmann::json to_json(const run_report& r);
 

@@ -155,11 +155,24 @@ struct driver_info {
   int device_count = 0;
 };
 
+/// One library of the toolkit: which file, which release, and why that one.
+struct library_record {
+  std::string path;            ///< the file loaded, symlinks resolved
+  std::string version;         ///< full release, "13.5.37" (the API's "13.5" when nothing better is known)
+  std::string version_source;  ///< where `version` was read: "file name", "wheel metadata (...)", "version.json (...)", "API (...)"
+  std::string found_by;        ///< what chose it: "--nvrtc", "SM121PROBE_NVRTC_LIBRARY", "LD_LIBRARY_PATH", ...
+
+  [[nodiscard]] bool empty() const { return path.empty() && version.empty(); }
+};
+
 struct toolkit_info {
   std::string nvrtc_version;       ///< "13.0"
   std::vector<int> nvrtc_archs;    ///< nvrtcGetSupportedArchs: 75, 80, ...
   std::string nvjitlink_version;   ///< "13.0", empty when not loadable
   std::string nvjitlink_error;     ///< why nvJitLink is not usable, one line
+  library_record nvrtc;            ///< the NVRTC library (empty in reports of older versions)
+  library_record nvjitlink;        ///< the nvJitLink library; empty when not loadable
+  std::string pair_mismatch;       ///< why NVRTC and nvJitLink are not one toolkit's pair; empty when they are
 };
 
 struct host_info {
