@@ -52,6 +52,13 @@ group_summary summarize_all(const scan_report& report) {
 }
 
 int scan_exit_code(const scan_report& report) {
+  if (report.group_by == grouping::python_package) {
+    // The package view: a package that compiles at run time, or whose failing files are
+    // alternatives that would not be loaded, does not fail the environment.
+    const bool bad = std::any_of(report.packages.begin(), report.packages.end(),
+                                 [](const package_result& p) { return p.fails(); });
+    return bad ? 1 : 0;
+  }
   const bool bad = std::any_of(report.files.begin(), report.files.end(), [](const file_result& f) {
     return f.result == verdict::failing || f.result == verdict::error;
   });

@@ -185,7 +185,7 @@ void emit_report(const scan_options& o, output_format format, const binscan::sca
     const binscan::scan_report& r = view(redacts(f, privacy));
     switch (f) {
       case output_format::json: return report::render_scan_json(r, ropts);
-      case output_format::markdown: return report::render_scan_markdown(r);
+      case output_format::markdown: return report::render_scan_markdown(r, ropts);
       case output_format::junit: return report::render_scan_junit(r);
       case output_format::text: break;
     }
@@ -246,6 +246,7 @@ int run_scan(const scan_options& o, context& ctx) {
   for (const auto& d : site_dirs) scanner.add_site_packages(d);
   report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;
   scanner.finish(report);
+  if (python) binscan::build_packages(report, binscan::read_python_environment(site_dirs));
 
   ctx.work_done = true;  // the scan ran: an I/O error from here on loses output (exit 5)
   emit_report(o, format, report, ctx);
@@ -273,7 +274,8 @@ command add_scan_command(CLI::App& root, context& ctx) {
       ->check(non_empty());
   opts->python = sub->add_option("--python", opts->python_exe,
                                  "Scan the site-packages of this Python interpreter (default python3); results "
-                                 "are grouped by top-level package. Write --python=EXE when paths follow")
+                                 "lead with one row per installed distribution (dist-info RECORD, else top-level "
+                                 "directory). Write --python=EXE when paths follow")
                      ->expected(0, 1)
                      ->type_name("[EXE]");
   sub->add_option("--format", opts->format, "Output format: text, json, markdown or junit (default text)")
@@ -292,7 +294,10 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->add_flag("--doctor", opts->doctor,
                 "Markdown: append the findings of `sm121-probe doctor` (compilers, JITs, frameworks, environment) "
                 "for the same target and Python environment");
-  sub->add_flag("--all", opts->all, "Text: also list files without GPU code found in directories");
+  sub->add_flag("--all", opts->all,
+                "Text and markdown: list every file (by default, with --python, the file list after the package "
+                "table is cut to the most important rows), and in text also files without GPU code found in "
+                "directories");
   sub->add_flag("--no-trap-check", opts->no_trap_check,
                 "Do not look for trap-only kernels in native files (saves decompressing their loadable images and "
                 "compiling two reference kernels with NVRTC)");
@@ -300,8 +305,9 @@ command add_scan_command(CLI::App& root, context& ctx) {
   sub->footer(
       "Verdicts: native (a SASS image loads), fallback (only PTX the driver can JIT), failing (GPU code, none "
       "usable), no-gpu-code, error (unreadable or corrupt).\n"
-      "Exit codes: 0 every file with GPU code can run; 1 a file is failing or unreadable; 2 usage error; 5 the "
-      "scan ran but writing its report failed.");
+      "Exit codes: 0 every file with GPU code can run (with --python: every package that would be used has code "
+      "that runs); 1 a file (with --python: a package) is failing or unreadable; 2 usage error; 5 the scan ran but "
+      "writing its report failed.");
   return {sub, [opts, &ctx] { return run_scan(*opts, ctx); }};
 }
 

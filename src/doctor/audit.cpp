@@ -4,6 +4,7 @@
 
 #include "../probe/subprocess.hpp"
 #include "sm121probe/binscan/needed.hpp"
+#include "sm121probe/binscan/python_dist.hpp"
 #include "sm121probe/binscan/scan.hpp"
 #include "sm121probe/binscan/scan_report.hpp"
 #include "sm121probe/version.hpp"
@@ -86,23 +87,10 @@ constexpr const char* site_query =
     "    print('site=' + d)\n";
 
 std::string read_head(const fs::path& p, std::size_t max = 256 * 1024) {
-  std::ifstream f(p, std::ios::binary);
-  std::string s(max, '\0');
-  f.read(s.data(), static_cast<std::streamsize>(max));
-  s.resize(static_cast<std::size_t>(std::max<std::streamsize>(f.gcount(), 0)));
-  return s;
-}
-
-/// The string value of `NAME = '...'` (or `NAME: type = "..."`) in a Python file.
-std::string py_assignment(const std::string& text, const std::string& name) {
-  const std::regex re("(^|\\n)" + name + R"(\s*(:[^=\n]*)?=\s*['"]([^'"\n]*)['"])");
-  std::smatch m;
-  return std::regex_search(text, m, re) ? m[3].str() : std::string();
+  return binscan::read_file_head(p.string(), max);
 }
 
 }  // namespace
-
-std::string py_field(const std::string& metadata, const std::string& field);
 
 python_info query_python(const audit_options& o) {
   python_info py;
@@ -137,79 +125,15 @@ python_info query_python(const audit_options& o) {
   return py;
 }
 
-std::string normalize_name(std::string_view name) {
-  std::string out;
-  bool sep = false;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      sep = true;
-      continue;
-    }
-    if (sep && !out.empty()) out += '-';
-    sep = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::vector<distribution> read_distributions(const std::vector<std::string>& sites) {
-  std::vector<distribution> out;
-  for (const auto& site : sites) {
-    std::error_code ec;
-    std::vector<fs::path> infos;
-    for (fs::directory_iterator it(site, ec), end; !ec && it != end; it.increment(ec))
-      if (it->path().extension() == ".dist-info") infos.push_back(it->path());
-    std::sort(infos.begin(), infos.end());
-    for (const auto& d : infos) {
-      const std::string meta = read_head(d / "METADATA", 64 * 1024);
-      distribution dist{py_field(meta, "Name"), py_field(meta, "Version"), d.string(), site};
-      if (dist.name.empty()) {
-        // name-version.dist-info
-        const std::string stem = d.stem().string();
-        const auto dash = stem.find('-');
-        dist.name = stem.substr(0, dash);
-        if (dash != std::string::npos) dist.version = stem.substr(dash + 1);
-      }
-      out.push_back(std::move(dist));
-    }
-  }
-  return out;
-}
-
-std::string py_field(const std::string& metadata, const std::string& field) {
-  std::size_t pos = 0;
-  while (pos < metadata.size()) {
-    auto nl = metadata.find('\n', pos);
-    if (nl == std::string::npos) nl = metadata.size();
-    std::string_view line(metadata.data() + pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty() || line == "\r") break;  // end of the header block
-    if (line.size() > field.size() + 1 && line.substr(0, field.size()) == field && line[field.size()] == ':') {
-      std::string v(line.substr(field.size() + 1));
-      while (!v.empty() && (v.front() == ' ')) v.erase(v.begin());
-      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
-      return v;
-    }
-  }
-  return {};
-}
-
 const distribution* owner_of(const std::string& path, const std::vector<distribution>& dists) {
   for (const auto& d : dists) {
     if (path.size() <= d.site.size() + 1 || path.compare(0, d.site.size(), d.site) != 0 || path[d.site.size()] != '/')
       continue;
     const std::string rel = path.substr(d.site.size() + 1);
     if (normalize_name(d.name).rfind("nvidia", 0) != 0 && normalize_name(d.name) != "triton") continue;
-    const std::string record = read_head(fs::path(d.dist_info) / "RECORD", 4 * 1024 * 1024);
-    std::size_t pos = 0;
-    while (pos < record.size()) {
-      auto nl = record.find('\n', pos);
-      if (nl == std::string::npos) nl = record.size();
-      const std::string_view line(record.data() + pos, nl - pos);
-      pos = nl + 1;
-      const auto comma = line.find(',');
-      if (line.substr(0, comma) == rel) return &d;
-    }
+    bool found = false;
+    binscan::for_each_record_path(d, [&](std::string_view p) { found = found || p == rel; });
+    if (found) return &d;
   }
   return nullptr;
 }

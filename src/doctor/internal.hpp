@@ -1,6 +1,7 @@
 #pragma once
 // Private to src/doctor: the pieces of the audit (audit.cpp runs them in order).
 
+#include "sm121probe/binscan/python_dist.hpp"
 #include "sm121probe/doctor/audit.hpp"
 #include "sm121probe/doctor/model.hpp"
 
@@ -30,16 +31,11 @@ struct python_info {
 };
 [[nodiscard]] python_info query_python(const audit_options& o);
 
-/// A distribution installed in site-packages (from its .dist-info).
-struct distribution {
-  std::string name;      ///< as in METADATA
-  std::string version;
-  std::string dist_info; ///< directory
-  std::string site;      ///< the site-packages directory holding it
-};
-[[nodiscard]] std::vector<distribution> read_distributions(const std::vector<std::string>& sites);
-/// Normalized (PEP 503) distribution name: lower case, runs of -_. as one '-'.
-[[nodiscard]] std::string normalize_name(std::string_view name);
+/// Distributions and their files: shared with `scan` (binscan/python_dist.hpp).
+using binscan::distribution;
+using binscan::normalize_name;
+using binscan::py_assignment;
+using binscan::read_distributions;
 /// The distribution whose RECORD lists `path` (absolute, inside one of the sites), or nullptr.
 [[nodiscard]] const distribution* owner_of(const std::string& path, const std::vector<distribution>& dists);
 

@@ -189,7 +189,7 @@ std::string cut_markdown(std::string out, std::size_t limit) {
   out.resize(limit - 200);
   while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
   if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-  out += "\n\n> Note: cut at 60 KB; the JSON report has everything.\n";
+  out += fmt::format("\n\n> Note: cut at {} KB; the JSON report has everything.\n", limit / 1024);
   return out;
 }
 

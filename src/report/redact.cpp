@@ -329,6 +329,22 @@ binscan::scan_report redacted(const binscan::scan_report& r, redactor& rd) {
     f.reason = rd.redact(f.reason);
     for (auto& w : f.warnings) w = rd.redact(w);
     for (auto& c : f.containers) c.section = rd.redact(c.section);
+    for (auto& fd : f.findings) fd.message = rd.redact(fd.message);
+  }
+  for (auto& p : out.packages) {
+    p.name = rd.redact(p.name);
+    p.location = rd.redact(p.location);
+    p.reason = rd.redact(p.reason);
+    p.runtime_compile = rd.redact(p.runtime_compile);
+    if (p.alternatives) {
+      p.alternatives->cuda_source = rd.redact(p.alternatives->cuda_source);
+      p.alternatives->selected = rd.redact(p.alternatives->selected);
+      for (auto& o : p.alternatives->others) o = rd.redact(o);
+    }
+  }
+  for (auto& fd : out.findings) {
+    fd.message = rd.redact(fd.message);
+    for (auto& n : fd.packages) n = rd.redact(n);
   }
   return out;
 }

@@ -116,11 +116,39 @@ json file_json(const binscan::file_result& f, const scan_render_options& opts) {
                         {"images_skipped", f.kernels->images_skipped},
                         {"trap_only_examples", std::move(examples)}};
   }
+  if (!f.alternative.empty()) j["alternative"] = f.alternative;
   if (opts.details) {
     json containers = json::array();
     for (const auto& c : f.containers) containers.push_back(container_json(c));
     j["containers"] = std::move(containers);
   }
+  return j;
+}
+
+json package_json(const binscan::package_result& p) {
+  json j;
+  j["name"] = to_valid_utf8(p.name);
+  j["version"] = p.version.empty() ? json(nullptr) : json(to_valid_utf8(p.version));
+  j["source"] = p.source;
+  j["location"] = to_valid_utf8(p.location);
+  j["verdict"] = binscan::to_string(p.result);
+  j["how"] = binscan::to_string(p.how);
+  j["reason"] = to_valid_utf8(p.reason);
+  j["files"] = p.files;
+  j["native"] = p.native;
+  j["fallback"] = p.fallback;
+  j["failing"] = p.failing;
+  j["error"] = p.error;
+  if (p.alternatives) {
+    const auto& a = *p.alternatives;
+    json others = json::array();
+    for (const auto& o : a.others) others.push_back(to_valid_utf8(o));
+    j["alternatives"] = json{{"cuda", a.cuda},
+                             {"cuda_source", to_valid_utf8(a.cuda_source)},
+                             {"selected", a.selected.empty() ? json(nullptr) : json(to_valid_utf8(a.selected))},
+                             {"others", std::move(others)}};
+  }
+  if (!p.runtime_compile.empty()) j["runtime_compile"] = to_valid_utf8(p.runtime_compile);
   return j;
 }
 
@@ -210,6 +238,18 @@ json scan_to_json(const binscan::scan_report& report, const scan_render_options&
   json roots = json::array();
   for (const auto& r : report.roots) roots.push_back(to_valid_utf8(r));
   j["roots"] = std::move(roots);
+  if (report.group_by == binscan::grouping::python_package) {
+    json packages = json::array();
+    for (const auto& p : report.packages) packages.push_back(package_json(p));
+    j["packages"] = std::move(packages);
+    json findings = json::array();
+    for (const auto& fd : report.findings) {
+      json names = json::array();
+      for (const auto& n : fd.packages) names.push_back(to_valid_utf8(n));
+      findings.push_back(json{{"kind", fd.kind}, {"message", to_valid_utf8(fd.message)}, {"packages", std::move(names)}});
+    }
+    j["findings"] = std::move(findings);
+  }
   json files = json::array();
   for (const auto& f : report.files) files.push_back(file_json(f, opts));
   j["files"] = std::move(files);

@@ -25,13 +25,30 @@ std::string file_story(const binscan::file_result& f) {
   return s;
 }
 
+std::string package_story(const binscan::package_result& p) {
+  std::string s = fmt::format("{} {}: {} ({})\nreason: {}\nfiles: {} ({} native, {} fallback, {} failing, {} unreadable)\n",
+                              p.name, p.version.empty() ? "-" : p.version, binscan::to_string(p.result),
+                              binscan::to_string(p.how), p.reason, p.files, p.native, p.fallback, p.failing, p.error);
+  if (p.alternatives)
+    for (const auto& o : p.alternatives->others) s += fmt::format("not loaded (alternative): {}\n", o);
+  if (!p.runtime_compile.empty()) s += fmt::format("compiles at run time: {}\n", p.runtime_compile);
+  return s;
+}
+
 }  // namespace
 
 std::string render_scan_junit(const binscan::scan_report& r) {
+  const bool by_package = r.group_by == binscan::grouping::python_package;
   std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+  std::size_t pkg_failures = 0, pkg_errors = 0;
+  for (const auto& p : r.packages) {
+    if (p.result == binscan::package_verdict::failing) ++pkg_failures;
+    if (p.result == binscan::package_verdict::error) ++pkg_errors;
+  }
   for (const auto& f : r.files) {
     if (!listed(f)) continue;
     ++tests;
+    if (by_package) continue;  // files only inform; the packages pass or fail
     if (f.result == binscan::verdict::failing) ++failures;
     else if (f.result == binscan::verdict::error) ++errors;
     else if (f.result == binscan::verdict::no_gpu_code) ++skipped;
@@ -41,7 +58,31 @@ std::string render_scan_junit(const binscan::scan_report& r) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"sm121-probe scan\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
                      "time=\"0.000\">\n",
-                     tests, failures, errors, skipped);
+                     tests + r.packages.size(), failures + pkg_failures, errors + pkg_errors, skipped);
+  if (by_package) {
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
+                       "time=\"0.000\">\n",
+                       attr(fmt::format("sm121-probe scan packages {} (driver CUDA {})", target,
+                                        to_string(r.target.driver))),
+                       r.packages.size(), pkg_failures, pkg_errors);
+    for (const auto& p : r.packages) {
+      out += fmt::format("    <testcase name=\"{}\" classname=\"package\" time=\"0.000\">\n",
+                         attr(p.version.empty() ? p.name : p.name + " " + p.version));
+      if (p.result == binscan::package_verdict::failing)
+        out += fmt::format("      <failure message=\"{}\" type=\"failing\">{}</failure>\n", attr(p.reason),
+                           markup::xml_text(package_story(p)));
+      else if (p.result == binscan::package_verdict::error)
+        out += fmt::format("      <error message=\"{}\" type=\"unreadable\">{}</error>\n", attr(p.reason),
+                           markup::xml_text(package_story(p)));
+      else
+        out += fmt::format("      <system-out>{}</system-out>\n", markup::xml_text(package_story(p)));
+      out += "    </testcase>\n";
+    }
+    for (const auto& fd : r.findings)
+      out += fmt::format("    <system-err>{}</system-err>\n",
+                         markup::xml_text(fmt::format("warning [{}]: {}", fd.kind, fd.message)));
+    out += "  </testsuite>\n";
+  }
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
                      "time=\"0.000\">\n",
                      attr(fmt::format("sm121-probe scan {} (driver CUDA {})", target, to_string(r.target.driver))),
@@ -63,7 +104,9 @@ std::string render_scan_junit(const binscan::scan_report& r) {
     if (!listed(f)) continue;
     out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0.000\">\n", attr(f.path),
                        attr(f.group.empty() ? "." : f.group));
-    switch (f.result) {
+    switch (by_package && (f.result == binscan::verdict::failing || f.result == binscan::verdict::error)
+                ? binscan::verdict::native  // told, not failed: the package testcase decides
+                : f.result) {
       case binscan::verdict::failing:
         out += fmt::format("      <failure message=\"{}\" type=\"failing\">{}</failure>\n", attr(f.reason),
                            markup::xml_text(file_story(f)));

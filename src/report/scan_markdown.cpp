@@ -34,7 +34,33 @@ std::string isa_limit_words(const cuda_version& driver) {
   return s;
 }
 
-std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
+/// The package table (--python): every package with GPU code, failing first, then
+/// the environment's warnings. Leads the markdown so the answer is not buried.
+std::string package_table(const binscan::scan_report& r, std::size_t max_rows) {
+  std::string out;
+  if (r.packages.empty()) return "No installed package carries GPU code.\n\n";
+  std::size_t fails = 0;
+  for (const auto& p : r.packages) fails += p.fails() ? 1 : 0;
+  out += fmt::format("**{} package{} with GPU code, {} with nothing that runs.**\n\n", r.packages.size(),
+                     r.packages.size() == 1 ? "" : "s", fails);
+  out += "| Package | Version | Verdict | How | Reason |\n|---|---|---|---|---|\n";
+  const std::size_t n = std::min(r.packages.size(), max_rows);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = r.packages[i];
+    const std::string v(binscan::to_string(p.result));
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", md_code(p.name), p.version.empty() ? "-" : md_text(p.version),
+                       p.fails() ? fmt::format("**{}**", v) : v, binscan::to_string(p.how),
+                       md_text(markup::one_line(p.reason, 240)));
+  }
+  if (n < r.packages.size()) out += fmt::format("| ({} more) | | | | |\n", r.packages.size() - n);
+  out += "\n";
+  for (const auto& fd : r.findings)
+    out += fmt::format("- **warning** (`{}`): {}\n", fd.kind, md_text(markup::one_line(fd.message, 400)));
+  if (!r.findings.empty()) out += "\n";
+  return out;
+}
+
+std::string render_with(const binscan::scan_report& r, std::size_t max_rows, std::size_t limit_kb) {
   const auto all = binscan::summarize_all(r);
   const std::string target = sass_name(r.target.device.base());
   std::string out = fmt::format("### sm121-probe scan: {}, driver CUDA {}\n\n", target, to_string(r.target.driver));
@@ -48,6 +74,8 @@ std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
                      md_text(isa_limit_words(r.target.driver)), with_code,
                      with_code == 1 ? "" : "s", all.native, all.fallback, all.failing, all.error, all.no_gpu_code,
                      r.skipped_files > 0 ? fmt::format(" ({} more skipped by name)", r.skipped_files) : "");
+
+  if (r.group_by == binscan::grouping::python_package) out += package_table(r, max_rows);
 
   std::vector<const binscan::file_result*> rows;
   for (const auto& f : r.files)
@@ -69,8 +97,9 @@ std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
                          md_text(markup::one_line(f.reason, 200)));
     }
     if (n < rows.size())
-      out += fmt::format("\n_{} more file{} not shown to stay under 60 KB; the JSON report lists all._\n",
-                         rows.size() - n, rows.size() - n == 1 ? "" : "s");
+      out += fmt::format("\n_{} more file{} not shown to stay under {} KB (`--all` lists every file); the JSON report "
+                         "lists all._\n",
+                         rows.size() - n, rows.size() - n == 1 ? "" : "s", limit_kb);
     out += "\n";
   }
 
@@ -108,19 +137,28 @@ std::string render_with(const binscan::scan_report& r, std::size_t max_rows) {
     out += "\n</details>\n\n";
   }
   if (max_rows != SIZE_MAX)
-    out += "> Note: lists were cut to stay under 60 KB; `--format json` (or `--json FILE`) has everything.\n";
+    out += fmt::format("> Note: lists were cut to stay under {} KB; `--format json` (or `--json FILE`) has "
+                       "everything.\n",
+                       limit_kb);
   return out;
 }
 
 }  // namespace
 
-std::string render_scan_markdown(const binscan::scan_report& r) {
-  std::string out = render_with(r, SIZE_MAX);
-  for (std::size_t rows = std::max<std::size_t>(r.files.size(), 1) / 2; out.size() >= markdown_limit_bytes; rows /= 2) {
-    out = render_with(r, rows);
-    if (rows == 0) break;
-  }
-  return markup::cut_markdown(std::move(out), markdown_limit_bytes);  // only absurdly long names reach it
+std::string render_scan_markdown(const binscan::scan_report& r, const scan_render_options& opts) {
+  const std::size_t limit = scan_markdown_limit_bytes;
+  const std::size_t kb = limit / 1024;
+  if (opts.all) return render_with(r, SIZE_MAX, kb);  // asked for every file: no cut
+  // With packages, the file list after the package table is capped from the start.
+  const bool packages = r.group_by == binscan::grouping::python_package;
+  std::size_t rows = packages ? scan_file_rows_default : SIZE_MAX;
+  std::string out = render_with(r, rows, kb);
+  if (out.size() >= limit)
+    for (rows = std::min(rows, std::max<std::size_t>(r.files.size(), 1)) / 2; out.size() >= limit; rows /= 2) {
+      out = render_with(r, rows, kb);
+      if (rows == 0) break;
+    }
+  return markup::cut_markdown(std::move(out), limit);  // only absurdly long names reach it
 }
 
 }  // namespace sm121probe::report

@@ -129,8 +129,56 @@ binscan::scan_report from_json(const json& j) {
       c.examples = rd::strings(*k, "trap_only_examples", "kernels");
       f.kernels = std::move(c);
     }
+    if (const auto alt = fj.find("alternative"); alt != fj.end()) {
+      if (!alt->is_string()) throw scan_read_error("file: field 'alternative' must be a string");
+      f.alternative = alt->get<std::string>();
+    }
     f.named = std::find(r.roots.begin(), r.roots.end(), f.path) != r.roots.end();
     r.files.push_back(std::move(f));
+  }
+  if (const auto pk = j.find("packages"); pk != j.end()) {
+    if (!pk->is_array()) throw scan_read_error("scan report: field 'packages' must be an array");
+    for (const auto& pj : *pk) {
+      constexpr std::string_view w = "package";
+      binscan::package_result p;
+      p.name = rd::string(pj, "name", w);
+      if (const auto v = pj.find("version"); v != pj.end() && v->is_string()) p.version = v->get<std::string>();
+      p.source = rd::string(pj, "source", w);
+      p.location = rd::string(pj, "location", w);
+      p.result = get_enum(pj, "verdict", w,
+                          std::array{binscan::package_verdict::native, binscan::package_verdict::fallback,
+                                     binscan::package_verdict::runtime_compile, binscan::package_verdict::failing,
+                                     binscan::package_verdict::error});
+      p.how = get_enum(pj, "how", w,
+                       std::array{binscan::package_how::native_sass, binscan::package_how::ptx_jit,
+                                  binscan::package_how::jit_link, binscan::package_how::runtime_compile,
+                                  binscan::package_how::nothing});
+      p.reason = rd::string(pj, "reason", w);
+      p.files = rd::count(pj, "files", w);
+      p.native = rd::count(pj, "native", w);
+      p.fallback = rd::count(pj, "fallback", w);
+      p.failing = rd::count(pj, "failing", w);
+      p.error = rd::count(pj, "error", w);
+      if (const auto a = pj.find("alternatives"); a != pj.end()) {
+        binscan::package_alternatives alt;
+        alt.cuda = rd::string(*a, "cuda", "alternatives");
+        alt.cuda_source = rd::string(*a, "cuda_source", "alternatives");
+        if (const auto sel = a->find("selected"); sel != a->end() && sel->is_string()) alt.selected = sel->get<std::string>();
+        alt.others = rd::strings(*a, "others", "alternatives");
+        p.alternatives = std::move(alt);
+      }
+      if (const auto rc = pj.find("runtime_compile"); rc != pj.end()) {
+        if (!rc->is_string()) throw scan_read_error("package: field 'runtime_compile' must be a string");
+        p.runtime_compile = rc->get<std::string>();
+      }
+      r.packages.push_back(std::move(p));
+    }
+  }
+  if (const auto fd = j.find("findings"); fd != j.end()) {
+    if (!fd->is_array()) throw scan_read_error("scan report: field 'findings' must be an array");
+    for (const auto& x : *fd)
+      r.findings.push_back({rd::string(x, "kind", "finding"), rd::string(x, "message", "finding"),
+                            rd::strings(x, "packages", "finding")});
   }
   const json& summary = rd::field(j, "summary", "scan report");
   r.skipped_files = rd::count(summary, "skipped_files", "summary");

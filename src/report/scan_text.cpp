@@ -43,6 +43,32 @@ void print_details(const binscan::file_result& f, std::ostream& out) {
   }
 }
 
+/// The package table (--python): one row per package with GPU code, failing first,
+/// then the environment's warnings.
+void print_packages(const binscan::scan_report& report, std::ostream& out) {
+  const std::string target = sass_name(report.target.device.base());
+  if (report.packages.empty()) {
+    fmt::print(out, "No installed package carries GPU code.\n\n");
+  } else {
+    std::size_t width = 7;
+    for (const auto& p : report.packages) width = std::max(width, escape_for_text(p.name).size());
+    width = std::min<std::size_t>(width, 40);
+    fmt::print(out, "Packages with GPU code ({}), by installed distribution, for {}:\n", report.packages.size(), target);
+    fmt::print(out, "{:<20} {:<16} {:<{}} {}\n", "VERDICT", "HOW", "PACKAGE", width, "VERSION");
+    for (const auto& p : report.packages) {
+      fmt::print(out, "{:<20} {:<16} {:<{}} {}\n", binscan::to_string(p.result), binscan::to_string(p.how),
+                 escape_for_text(p.name), width, p.version.empty() ? "-" : escape_for_text(p.version));
+      fmt::print(out, "{:20} {}\n", "", escape_for_text(p.reason));
+      if (p.alternatives)
+        for (const auto& o : p.alternatives->others) fmt::print(out, "{:20} not loaded: {}\n", "", escape_for_text(o));
+    }
+    fmt::print(out, "\n");
+  }
+  for (const auto& fd : report.findings)
+    fmt::print(out, "warning [{}]: {}\n", fd.kind, escape_for_text(fd.message));
+  if (!report.findings.empty()) fmt::print(out, "\n");
+}
+
 }  // namespace
 
 namespace {
@@ -55,13 +81,22 @@ void render_scan_text_raw(const binscan::scan_report& report, std::ostream& out,
   if (!report.trap_check.empty()) fmt::print(out, "Trap-only kernels: {}\n", escape_for_text(report.trap_check));
   fmt::print(out, "\n");
 
-  std::uint64_t hidden = 0;
+  const bool packages = report.group_by == binscan::grouping::python_package;
+  if (packages) print_packages(report, out);
+
+  std::uint64_t hidden = 0, cut = 0, shown = 0;
   bool header = false;
   for (const auto& f : report.files) {
     if (f.result == binscan::verdict::no_gpu_code && !f.named && !opts.all) {
       ++hidden;
       continue;
     }
+    if (packages && !opts.all && shown >= scan_file_rows_default) {
+      ++cut;
+      continue;
+    }
+    ++shown;
+    if (!header && packages) fmt::print(out, "Files (failing first):\n");
     if (!header) {
       fmt::print(out, "{:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  {}\n", "VERDICT", "NATIVE", "JIT", "OTHER", "EMPTY",
                  "LTO", "RELOC", "FILE");
@@ -71,10 +106,15 @@ void render_scan_text_raw(const binscan::scan_report& report, std::ostream& out,
                f.counts.jit, f.counts.other, f.counts.empty, f.counts.lto_only, f.counts.link_input,
                escape_for_text(f.path));
     fmt::print(out, "{:12} {}\n", "", escape_for_text(f.reason));
+    if (f.alternative == "not-loaded")
+      fmt::print(out, "{:12} (an alternative for another CUDA release: not loaded, its verdict does not count)\n", "");
     for (const auto& w : f.warnings) fmt::print(out, "{:12} warning: {}\n", "", escape_for_text(w));
     if (opts.details) print_details(f, out);
   }
   if (!header) fmt::print(out, "No files with GPU code found.\n");
+  if (cut > 0)
+    fmt::print(out, "({} more file{} with GPU code not listed; --all lists every file, --format json has all)\n", cut,
+               cut == 1 ? "" : "s");
   if (hidden > 0)
     fmt::print(out, "({} file{} without GPU code not listed; --all lists them)\n", hidden, hidden == 1 ? "" : "s");
   if (header)

@@ -127,6 +127,9 @@ struct file_result {
   std::vector<std::string> sass;    ///< distinct SASS images of loadable modules (sm_120a ...), sorted
   std::vector<ptx_ref> ptx;         ///< distinct PTX images of loadable modules, sorted
   std::vector<std::string> lto_ir;  ///< distinct LTO-IR images (lto_100a ...), sorted
+  /// One of a package's alternatives for different CUDA releases: "loaded" or
+  /// "not-loaded" (the package view, build_packages); "" when not an alternative.
+  std::string alternative;
 };
 
 /// Scans one file's bytes. `name` is used for format hints (".ptx") and is copied

@@ -3,9 +3,11 @@
 /// environment's site-packages), their results, and per-group summaries.
 /// Plain data; renderers: sm121probe/report/scan_render.hpp.
 
+#include "sm121probe/binscan/python_dist.hpp"
 #include "sm121probe/binscan/scan.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,54 @@ namespace sm121probe::binscan {
 /// How files are grouped in the summary.
 enum class grouping { directory, python_package };
 [[nodiscard]] std::string_view to_string(grouping g);
+
+/// A package's answer for the target (docs/scan.md, "Packages"). Unlike a file's
+/// verdict it can say that the package compiles its kernels at run time.
+enum class package_verdict {
+  native,           ///< some file that would be used loads SASS on the target
+  fallback,         ///< none loads SASS; some runs through the driver's PTX JIT (or JIT linking)
+  runtime_compile,  ///< shipped code is for other GPUs only, but the package is known to compile at run time
+  failing,          ///< nothing that would be used runs on the target
+  error,            ///< its GPU files could not be read
+};
+[[nodiscard]] std::string_view to_string(package_verdict v);
+
+/// How the package's code reaches the GPU.
+enum class package_how { native_sass, ptx_jit, jit_link, runtime_compile, nothing };
+[[nodiscard]] std::string_view to_string(package_how h);
+
+/// Files of one package that are alternatives for different CUDA releases
+/// (bitsandbytes' libbitsandbytes_cudaNNN.so): only one is loaded.
+struct package_alternatives {
+  std::string cuda;         ///< the environment's CUDA release the choice was made for ("13.0")
+  std::string cuda_source;  ///< where that came from ("torch 2.9.0 (torch/version.py)", "the driver")
+  std::string selected;     ///< path of the variant that would be loaded; "" when none matches
+  std::vector<std::string> others;  ///< paths of the variants that would not be loaded
+};
+
+/// One installed distribution (or, for files no RECORD lists, a top-level directory) with GPU code.
+struct package_result {
+  std::string name;
+  std::string version;   ///< "" when unknown (directory packages)
+  std::string source;    ///< "dist-info" (owned by a RECORD) or "directory"
+  std::string location;  ///< the *.dist-info directory, or the package directory
+  package_verdict result = package_verdict::failing;
+  package_how how = package_how::nothing;
+  std::string reason;    ///< one line
+  std::uint64_t files = 0;  ///< scanned files of the package (with or without GPU code)
+  std::uint64_t native = 0, fallback = 0, failing = 0, error = 0;  ///< files by verdict (not-loaded alternatives excluded)
+  std::optional<package_alternatives> alternatives;
+  std::string runtime_compile;  ///< the evidence that it compiles at run time ("" = none found)
+  /// Whether it decides the exit code: false for packages that compile at run time.
+  [[nodiscard]] bool fails() const { return result == package_verdict::failing || result == package_verdict::error; }
+};
+
+/// A warning about the environment rather than one file, with a stable kind.
+struct report_finding {
+  std::string kind;   ///< "shared-files"
+  std::string message;
+  std::vector<std::string> packages;  ///< the packages concerned
+};
 
 /// The result of one scan run.
 struct scan_report {
@@ -26,6 +76,9 @@ struct scan_report {
   std::uint64_t skipped_files = 0;       ///< files in directories judged not to hold GPU code
   std::uint64_t skipped_symlinks = 0;    ///< symlinks inside walked directories (not followed)
   std::string trap_check;  ///< how trap-only kernels were looked for ("" = not reported)
+  /// With --python: one row per package with GPU code, failing first (build_packages).
+  std::vector<package_result> packages;
+  std::vector<report_finding> findings;  ///< environment-level warnings (shared-files)
 };
 
 /// Counts per verdict for one group (directory or Python package) or the whole run.
@@ -41,8 +94,10 @@ struct group_summary {
 /// The summary of all files.
 [[nodiscard]] group_summary summarize_all(const scan_report& report);
 
-/// 0 when every file with GPU code can run (native or fallback), 1 when any file
-/// is failing or error (the CLI's exit-code contract).
+/// The CLI's exit-code contract. With packages (--python): 1 when a package that
+/// would be used has nothing that runs (package verdict failing or error), else
+/// 0. Otherwise 0 when every file with GPU code can run (native or fallback), 1
+/// when any file is failing or error.
 [[nodiscard]] int scan_exit_code(const scan_report& report);
 
 /// Sorts files: failing, error, fallback, native, no-gpu-code; then by path.
@@ -102,5 +157,26 @@ inline constexpr std::size_t python_answer_max_bytes = std::size_t{1} << 20;
 /// takes longer than python_answer_timeout_s or prints more than
 /// python_answer_max_bytes (it is then killed with its process group).
 [[nodiscard]] std::vector<std::string> python_site_packages(const std::string& exe);
+
+/// What the package view needs to know about a Python environment, read from files.
+struct python_environment {
+  std::vector<std::string> sites;
+  std::vector<distribution> distributions;
+  std::string cuda;         ///< torch's CUDA release (torch/version.py), "" when none
+  std::string cuda_source;  ///< "torch 2.9.0 (<site>/torch/version.py)"
+};
+[[nodiscard]] python_environment read_python_environment(const std::vector<std::string>& sites);
+
+/// Distributions that are compilers or JIT compilers for GPU code: a package
+/// requiring one (METADATA Requires-Dist, not only with an extra) is known to
+/// compile at run time. Documented in docs/scan.md.
+[[nodiscard]] const std::vector<std::string_view>& runtime_compiler_distributions();
+
+/// Groups the files of `report` (scanned with add_site_packages) by installed
+/// distribution (RECORD; files no RECORD lists by top-level directory), sets
+/// each file's group to its package, picks among CUDA-version alternatives,
+/// and fills report.packages (one row per package with GPU code) and
+/// report.findings (distributions that list the same files). Rules: docs/scan.md.
+void build_packages(scan_report& report, const python_environment& env);
 
 }  // namespace sm121probe::binscan

@@ -4,6 +4,7 @@
 /// stored scan reports can be rendered again. Functions of the model only.
 
 #include "sm121probe/binscan/scan_report.hpp"
+#include "sm121probe/report/scan_render.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -25,18 +26,26 @@ struct scan_read_error : std::runtime_error {
 [[nodiscard]] binscan::scan_report parse_scan_report(std::string_view text);
 
 /// Markdown for pasting: a heading, a one-paragraph summary (target, driver,
-/// counts), a table of the files with GPU code (failing first; files without
-/// GPU code found by walking directories are only counted), then collapsed
-/// sections: the summary per directory or Python package and the warnings.
-/// Stays under markdown_limit_bytes (render.hpp): rows are cut, native ones
-/// first, with a note. Redaction is the caller's job.
-[[nodiscard]] std::string render_scan_markdown(const binscan::scan_report& report);
+/// counts), with --python the package table (every package with GPU code,
+/// failing first, working ones too) and the environment's warnings, a table of
+/// the files with GPU code (failing first; files without GPU code found by
+/// walking directories are only counted; with --python at most
+/// scan_file_rows_default unless opts.all), then collapsed sections: the summary
+/// per directory or Python package and the warnings. Stays under
+/// scan_markdown_limit_bytes unless opts.all: rows are cut, native ones first,
+/// with a note. Redaction is the caller's job.
+[[nodiscard]] std::string render_scan_markdown(const binscan::scan_report& report,
+                                               const scan_render_options& opts = {});
 
 /// JUnit XML: one <testsuite> for the target (properties: target, driver,
-/// accepted PTX ISA, how they were chosen, roots), one <testcase> per file
-/// with GPU code or named on the command line (classname = its directory or
-/// Python package, name = path); `failing` gets <failure>, `error`
-/// (unreadable, corrupt) <error>, named files without GPU code <skipped>.
+/// accepted PTX ISA, how they were chosen, roots). With --python a first
+/// <testsuite> "packages" has one <testcase> per package with GPU code
+/// (<failure> when it has nothing that runs, <error> when unreadable); the
+/// files' testcases then carry no failures of their own (the exit code follows
+/// the packages). Otherwise one <testcase> per file with GPU code or named on
+/// the command line (classname = its directory or Python package, name =
+/// path); `failing` gets <failure>, `error` (unreadable, corrupt) <error>,
+/// named files without GPU code <skipped>.
 [[nodiscard]] std::string render_scan_junit(const binscan::scan_report& report);
 
 }  // namespace sm121probe::report

@@ -19,8 +19,17 @@ inline constexpr int scan_schema_version = 1;
 /// What to include beyond the default.
 struct scan_render_options {
   bool details = false;  ///< every container and entry (text and JSON)
-  bool all = false;      ///< text: also list files without GPU code found by walking directories
+  /// text: also list files without GPU code found by walking directories; text and
+  /// markdown with packages: every file (not only the first scan_file_rows_default)
+  bool all = false;
 };
+
+/// With the package view (--python), text and markdown list at most this many
+/// files after the package table unless --all (failing files first; JSON lists all).
+inline constexpr std::size_t scan_file_rows_default = 40;
+
+/// Scan markdown stays under this size (a typical forum post limit) unless --all.
+inline constexpr std::size_t scan_markdown_limit_bytes = 32 * 1024;
 
 /// The scan report as a JSON value (schema_version 1). Strings taken from
 /// files (paths, section names) are made valid UTF-8; a path that is not valid
