@@ -2,6 +2,7 @@
 // verdict (targets sm_121, sm_120, sm_90) must match what nvcc was asked for.
 // The fixtures are compiled during the test run by build_fixtures (a ctest
 // FIXTURES_SETUP test); see fixtures.hpp for the table.
+#include "binscan/builder.hpp"
 #include "binscan/nvcc/fixtures.hpp"
 #include "sm121probe/arch.hpp"
 #include "support/process.hpp"
@@ -10,8 +11,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
 
 namespace sm121probe::testing::nvcc {
@@ -216,6 +222,118 @@ TEST(NvccScan, WholeDirectory) {
   EXPECT_EQ(s.at("error"), 0);
   // The sources next to the fixtures are skipped, the nvcc logs too.
   EXPECT_EQ(s.at("files").get<std::size_t>(), fixtures().size());
+}
+
+// ---- A Python environment of nvcc-built packages (issue 12) -------------------------
+
+/// Writes a distribution's dist-info (METADATA, RECORD listing `files`) into `site`.
+void write_dist(const std::string& site, const std::string& name, const std::string& version,
+                const std::vector<std::string>& files, const std::string& extra_metadata = "") {
+  std::string dir = name;
+  std::replace(dir.begin(), dir.end(), '-', '_');
+  const fs::path info = fs::path(site) / (dir + "-" + version + ".dist-info");
+  fs::create_directories(info);
+  std::ofstream(info / "METADATA") << "Metadata-Version: 2.1\nName: " << name << "\nVersion: " << version << "\n"
+                                   << extra_metadata << "\n";
+  std::ofstream record(info / "RECORD");
+  for (const auto& f : files) record << f << ",sha256=x,1\n";
+}
+
+/// Copies a built fixture into the site as `rel`.
+void put(const std::string& site, const std::string& fixture_name, const std::string& rel) {
+  const fs::path to = fs::path(site) / rel;
+  fs::create_directories(to.parent_path());
+  fs::copy_file(fs::path(fixture_dir) / fixture_name, to, fs::copy_options::overwrite_existing);
+}
+
+const nlohmann::json* package_row(const nlohmann::json& doc, const std::string& name) {
+  for (const auto& p : doc.at("packages"))
+    if (p.at("name") == name) return &p;
+  return nullptr;
+}
+
+// Acceptance: nvcc fixtures arranged as installed packages with dist-info RECORDs:
+// bitsandbytes-style alternatives for three CUDA releases, a relocatable PTX-only
+// library, a trap-stub kernel, a library needing a missing libcudart.so.12, a
+// cubin package that compiles at run time, and a directory package with nothing
+// that runs. Expected verdicts follow from the -gencode options (fixtures.hpp).
+TEST(NvccScan, PythonEnvironmentOfPackages) {
+  require_fixtures();
+  testing::temp_dir env;
+  const std::string site = env / "site-packages";
+  fs::create_directories(site + "/torch");
+  std::ofstream(site + "/torch/version.py") << "__version__ = '2.15.0'\ncuda = '13.0'\n";
+  put(site, "libsm120.so", "torch/lib/libtorch_cuda.so");
+  write_dist(site, "torch", "2.15.0", {"torch/version.py", "torch/lib/libtorch_cuda.so"});
+  put(site, "libsm120a.so", "bitsandbytes/libbitsandbytes_cuda118.so");   // failing on sm_121
+  put(site, "libspeed_sm80.so", "bitsandbytes/libbitsandbytes_cuda126.so");  // fallback (PTX compute_80)
+  put(site, "libsm120.so", "bitsandbytes/libbitsandbytes_cuda130.so");    // native
+  write_dist(site, "bitsandbytes", "0.50.0",
+             {"bitsandbytes/libbitsandbytes_cuda118.so", "bitsandbytes/libbitsandbytes_cuda126.so",
+              "bitsandbytes/libbitsandbytes_cuda130.so"});
+  put(site, "librdc_ptx90.so", "rdcpkg/librdc_ptx90.so");
+  write_dist(site, "rdcpkg", "1.0", {"rdcpkg/librdc_ptx90.so"});
+  put(site, "libtrap120.so", "sm120only/libtrap120.so");
+  write_dist(site, "sm120only", "0.1", {"sm120only/libtrap120.so"});
+  {  // A real nvcc fatbin (sm_120f) in a library that needs libcudart.so.12.
+    std::ifstream in(fixture_dir + "/all_sm120f.fatbin", std::ios::binary);
+    const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    blob::bytes fatbin(raw.size());
+    std::memcpy(fatbin.data(), raw.data(), raw.size());
+    const auto lib = blob::host_needing(fatbin, {"libcudart.so.12"});
+    fs::create_directories(site + "/sgl_kernel");
+    std::ofstream out(site + "/sgl_kernel/common_ops.so", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(lib.data()), static_cast<std::streamsize>(lib.size()));
+  }
+  write_dist(site, "sgl-kernel", "0.3.9", {"sgl_kernel/common_ops.so"});
+  put(site, "sm100a_sm90a.fatbin", "flashinfer_cubin/cubins/fmha.fatbin");
+  write_dist(site, "flashinfer-cubin", "0.5.0", {"flashinfer_cubin/cubins/fmha.fatbin"},
+             "Requires-Dist: flashinfer-python==0.5.0\n");
+  put(site, "libsm120a.so", "oldext/liboldext.so");  // no dist-info: a directory package
+  const std::string py = env / "python";
+  std::ofstream(py) << "#!/bin/sh\necho '" << site << "'\n";
+  ::chmod(py.c_str(), 0755);
+
+  int rc = -1;
+  auto doc = scan_json({"--target", "sm_121", "--python=" + py}, rc);
+  EXPECT_EQ(testing::schema_errors(doc, schema_path), "");
+  EXPECT_EQ(rc, 1) << "oldext has nothing that runs on sm_121";
+  std::map<std::string, std::string> verdict, how;
+  for (const auto& p : doc.at("packages")) {
+    verdict[p.at("name")] = p.at("verdict");
+    how[p.at("name")] = p.at("how");
+  }
+  EXPECT_EQ(verdict, (std::map<std::string, std::string>{{"bitsandbytes", "native"},
+                                                         {"flashinfer-cubin", "compiles-at-run-time"},
+                                                         {"oldext", "failing"},
+                                                         {"rdcpkg", "fallback"},
+                                                         {"sgl-kernel", "native"},
+                                                         {"sm120only", "native"},
+                                                         {"torch", "native"}}))
+      << doc.at("packages").dump(1);
+  EXPECT_EQ(how["rdcpkg"], "jit-link");
+  EXPECT_EQ(how["bitsandbytes"], "native-sass");
+  EXPECT_EQ(doc.at("packages")[0].at("name"), "oldext");
+  EXPECT_NE(package_row(doc, "rdcpkg")->at("reason").get<std::string>().find("JIT linking"), std::string::npos);
+  EXPECT_NE(package_row(doc, "sm120only")->at("reason").get<std::string>().find("trap-only-kernels (1 file)"),
+            std::string::npos)
+      << package_row(doc, "sm120only")->at("reason");
+  const auto sgl = package_row(doc, "sgl-kernel")->at("reason").get<std::string>();
+  EXPECT_NE(sgl.find("missing-cuda-library (1 file)"), std::string::npos) << sgl;
+  const auto& alt = package_row(doc, "bitsandbytes")->at("alternatives");
+  EXPECT_TRUE(alt.at("selected").get<std::string>().ends_with("_cuda130.so"));
+  // torch for CUDA 12.6: the PTX-only variant is loaded -> fallback; the package passes.
+  std::ofstream(site + "/torch/version.py") << "__version__ = '2.15.0'\ncuda = '12.6'\n";
+  fs::remove_all(site + "/oldext");
+  doc = scan_json({"--target", "sm_121", "--python=" + py}, rc);
+  EXPECT_EQ(rc, 0) << doc.at("packages").dump(1);
+  EXPECT_EQ(package_row(doc, "bitsandbytes")->at("verdict"), "fallback");
+  EXPECT_EQ(package_row(doc, "bitsandbytes")->at("how"), "ptx-jit");
+  // torch for CUDA 11.8: the sm_120a-only variant is loaded -> failing -> exit 1.
+  std::ofstream(site + "/torch/version.py") << "__version__ = '2.15.0'\ncuda = '11.8'\n";
+  doc = scan_json({"--target", "sm_121", "--python=" + py}, rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(package_row(doc, "bitsandbytes")->at("verdict"), "failing");
 }
 
 }  // namespace

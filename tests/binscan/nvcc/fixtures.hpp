@@ -123,6 +123,9 @@ inline const std::vector<fixture>& fixtures() {
         "arch=compute_121,code=sm_121"},
        {"trap.cu"}, "elf", {"sm_120", "sm_121"}, {}, {}, "", "none", ".nv_fatbin", 2, 0, "native", "native",
        "failing"},
+      // A plain sm_120 library: what a framework ships for consumer Blackwell (the package environment uses it).
+      {"libsm120.so", {"-shared", "-Xcompiler", "-fPIC", "-gencode", "arch=compute_120,code=sm_120"}, {"k.cu"}, "elf",
+       {"sm_120"}, {}, {}, "", "none", ".nv_fatbin", 2, 0, "native", "native", "failing"},
       // A host-only library: kernel-less stubs only.
       {"libhostonly.so", {"-shared", "-Xcompiler", "-fPIC"}, {"h.cu"}, "elf",
        {"sm_75"}, {"compute_75"}, {}, "zstd", "none", ".nv_fatbin", 2, 0, "no-gpu-code", "no-gpu-code",
