@@ -194,6 +194,7 @@ void build_packages(scan_report& report, const python_environment& env) {
 
   const std::string target = sass_name(report.target.device.base());
   report.packages.clear();
+  report.package_view = true;
   for (auto& [key, p] : pkgs) {
     auto& row = p.row;
     row.files = p.files.size();

@@ -52,7 +52,7 @@ group_summary summarize_all(const scan_report& report) {
 }
 
 int scan_exit_code(const scan_report& report) {
-  if (report.group_by == grouping::python_package) {
+  if (report.package_view) {
     // The package view: a package that compiles at run time, or whose failing files are
     // alternatives that would not be loaded, does not fail the environment.
     const bool bad = std::any_of(report.packages.begin(), report.packages.end(),

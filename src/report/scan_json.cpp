@@ -238,7 +238,7 @@ json scan_to_json(const binscan::scan_report& report, const scan_render_options&
   json roots = json::array();
   for (const auto& r : report.roots) roots.push_back(to_valid_utf8(r));
   j["roots"] = std::move(roots);
-  if (report.group_by == binscan::grouping::python_package) {
+  if (report.package_view) {
     json packages = json::array();
     for (const auto& p : report.packages) packages.push_back(package_json(p));
     j["packages"] = std::move(packages);

@@ -38,7 +38,7 @@ std::string package_story(const binscan::package_result& p) {
 }  // namespace
 
 std::string render_scan_junit(const binscan::scan_report& r) {
-  const bool by_package = r.group_by == binscan::grouping::python_package;
+  const bool by_package = r.package_view;
   std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
   std::size_t pkg_failures = 0, pkg_errors = 0;
   for (const auto& p : r.packages) {

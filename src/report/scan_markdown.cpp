@@ -75,7 +75,7 @@ std::string render_with(const binscan::scan_report& r, std::size_t max_rows, std
                      with_code == 1 ? "" : "s", all.native, all.fallback, all.failing, all.error, all.no_gpu_code,
                      r.skipped_files > 0 ? fmt::format(" ({} more skipped by name)", r.skipped_files) : "");
 
-  if (r.group_by == binscan::grouping::python_package) out += package_table(r, max_rows);
+  if (r.package_view) out += package_table(r, max_rows);
 
   std::vector<const binscan::file_result*> rows;
   for (const auto& f : r.files)
@@ -150,7 +150,7 @@ std::string render_scan_markdown(const binscan::scan_report& r, const scan_rende
   const std::size_t kb = limit / 1024;
   if (opts.all) return render_with(r, SIZE_MAX, kb);  // asked for every file: no cut
   // With packages, the file list after the package table is capped from the start.
-  const bool packages = r.group_by == binscan::grouping::python_package;
+  const bool packages = r.package_view;
   std::size_t rows = packages ? scan_file_rows_default : SIZE_MAX;
   std::string out = render_with(r, rows, kb);
   if (out.size() >= limit)

@@ -138,6 +138,7 @@ binscan::scan_report from_json(const json& j) {
   }
   if (const auto pk = j.find("packages"); pk != j.end()) {
     if (!pk->is_array()) throw scan_read_error("scan report: field 'packages' must be an array");
+    r.package_view = true;
     for (const auto& pj : *pk) {
       constexpr std::string_view w = "package";
       binscan::package_result p;

@@ -81,7 +81,7 @@ void render_scan_text_raw(const binscan::scan_report& report, std::ostream& out,
   if (!report.trap_check.empty()) fmt::print(out, "Trap-only kernels: {}\n", escape_for_text(report.trap_check));
   fmt::print(out, "\n");
 
-  const bool packages = report.group_by == binscan::grouping::python_package;
+  const bool packages = report.package_view;
   if (packages) print_packages(report, out);
 
   std::uint64_t hidden = 0, cut = 0, shown = 0;

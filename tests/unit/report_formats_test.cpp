@@ -304,8 +304,8 @@ TEST(ScanMarkdown, SummaryTableAndLimit) {
     s.files.push_back(f);
   }
   md = render_scan_markdown(s);
-  EXPECT_LT(md.size(), markdown_limit_bytes);
-  EXPECT_NE(md.find("> Note: lists were cut to stay under 60 KB"), std::string::npos);
+  EXPECT_LT(md.size(), scan_markdown_limit_bytes) << "a forum post's limit (issue 12)";
+  EXPECT_NE(md.find("> Note: lists were cut to stay under 32 KB"), std::string::npos);
 }
 
 // ---- reading scan reports -------------------------------------------------------

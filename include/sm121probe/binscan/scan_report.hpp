@@ -76,7 +76,10 @@ struct scan_report {
   std::uint64_t skipped_files = 0;       ///< files in directories judged not to hold GPU code
   std::uint64_t skipped_symlinks = 0;    ///< symlinks inside walked directories (not followed)
   std::string trap_check;  ///< how trap-only kernels were looked for ("" = not reported)
-  /// With --python: one row per package with GPU code, failing first (build_packages).
+  /// With --python: the package view was built (build_packages), or read from a
+  /// JSON report that has it; the renderers and the exit code then follow packages.
+  bool package_view = false;
+  /// One row per package with GPU code, failing first (build_packages).
   std::vector<package_result> packages;
   std::vector<report_finding> findings;  ///< environment-level warnings (shared-files)
 };
@@ -94,7 +97,7 @@ struct group_summary {
 /// The summary of all files.
 [[nodiscard]] group_summary summarize_all(const scan_report& report);
 
-/// The CLI's exit-code contract. With packages (--python): 1 when a package that
+/// The CLI's exit-code contract. With the package view (--python): 1 when a package that
 /// would be used has nothing that runs (package verdict failing or error), else
 /// 0. Otherwise 0 when every file with GPU code can run (native or fallback), 1
 /// when any file is failing or error.
