@@ -215,6 +215,7 @@ void path_scanner::finish(scan_report& report) {
       std::string group = std::move(slot.group);
       const bool named = slot.named;
       slot = scan_file(slot.path, m_target);
+      if (!m_keep_containers) std::vector<container_record>().swap(slot.containers);
       slot.group = std::move(group);
       slot.named = named;
     }
