@@ -6,6 +6,7 @@
 #include "sm121probe/binscan/python_dist.hpp"
 #include "support/process.hpp"
 #include "support/schema.hpp"
+#include "support/xmllint.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -244,9 +245,11 @@ TEST(ScanPackages, EveryFormatLeadsWithThePackageTable) {
   EXPECT_NE(junit.out.find("<testcase name=\"mystery\" classname=\"package\""), std::string::npos);
   EXPECT_NE(junit.out.find("<testcase name=\"torch 2.9.0\" classname=\"package\""), std::string::npos);
   // One failure: the package; the not-loaded bitsandbytes variant and the cubin are told, not failed.
-  std::size_t failures = 0;
-  for (auto p = junit.out.find("<failure"); p != std::string::npos; p = junit.out.find("<failure", p + 1)) ++failures;
-  EXPECT_EQ(failures, 1u) << junit.out;
+  EXPECT_EQ(testing::xml_wellformed_errors(junit.out), "");
+  EXPECT_EQ(testing::xml_count(junit.out, "count(//testsuite)"), 2);
+  EXPECT_EQ(testing::xml_count(junit.out, "count(//testcase[@classname='package'])"), 5);
+  EXPECT_EQ(testing::xml_count(junit.out, "count(//testcase[failure])"), 1) << junit.out;
+  EXPECT_EQ(testing::xml_count(junit.out, "count(//testcase[@classname='package'][failure])"), 1);
 }
 
 TEST(ScanPackages, BigEnvironmentStaysShortByDefault) {
