@@ -51,15 +51,13 @@ std::optional<double> theoretical_bandwidth_gb_s(std::int64_t mem_clock_khz, std
 }
 
 std::string check_tensor_result(const bench_case& c, const std::vector<std::byte>& d, std::int64_t warps,
-                                std::int64_t mma_per_iteration, std::int64_t iterations) {
+                                std::int64_t mma_per_iteration, std::int64_t iterations, double relative_tolerance) {
   constexpr std::size_t tile = 16 * 8;
   if (warps <= 0 || d.size() < static_cast<std::size_t>(warps) * tile * 4 || c.c.size() < tile * 4 ||
       c.product.size() < tile)
     return "the result buffer is smaller than one 16x8 tile per warp";
   const double times = static_cast<double>(mma_per_iteration) * static_cast<double>(iterations);
-  // An f32 accumulation of `times` exact products: each addition rounds by at
-  // most half an ulp of the running sum, whose size is bounded by `times * magnitude`.
-  const double tolerance = c.integer ? 0.0 : times * times * c.magnitude * std::ldexp(1.0, -24) + 1e-6;
+  const double tolerance = c.integer ? 0.0 : relative_tolerance * times * c.magnitude + 1e-6;
   std::uint64_t bad = 0;
   std::string first;
   for (std::int64_t w = 0; w < warps; ++w)

@@ -155,7 +155,7 @@ void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_sp
     const int sms = std::max(1, attribute(api, dev, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
     const unsigned blocks = static_cast<unsigned>(sms) * 4;
     const std::int64_t warps = static_cast<std::int64_t>(blocks) * (bench_threads / 32);
-    const bench_case c = spec.make_case(14);
+    const bench_case c = spec.make_case(bench_seed);
     const auto upload = [&](const std::vector<std::byte>& v) {
       auto b = std::make_unique<device_buffer>(api, v.size());
       if (!v.empty()) check(api, api.memcpy_htod(b->get(), v.data(), v.size()), "cuMemcpyHtoD");
@@ -194,7 +194,7 @@ void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_sp
     row.iterations = iterations;
     row.warps = warps;
     row.ops_per_launch = static_cast<double>(warps) * bench_unroll * iterations * spec.ops_per_mma();
-    const std::string bad = check_tensor_result(c, out, warps, bench_unroll, iterations);
+    const std::string bad = check_tensor_result(c, out, warps, bench_unroll, iterations, spec.relative_tolerance);
     if (!bad.empty()) {
       row.status = report::bench_status::rejected;
       row.verify = bad;

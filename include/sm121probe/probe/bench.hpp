@@ -59,6 +59,11 @@ struct bench_tensor_spec {
   std::string requires_text;         ///< "sm_120f/a or sm_121f/a", for the absent reason
   std::function<bench_case(std::uint64_t seed)> make_case;
   std::string anchor;                ///< key of a bench_anchor, or empty
+  /// Accepted error of the timed loop's result, relative to unroll x iterations x
+  /// magnitude (float results; integer results are exact). f32 accumulation of
+  /// the exact inputs is exact in practice; narrow-format tensor instructions may
+  /// accumulate with fewer bits (docs/bench.md), so their bound is looser.
+  double relative_tolerance = 0x1p-20;
 
   [[nodiscard]] std::string id() const { return "tensor." + format + "." + path; }
   [[nodiscard]] double ops_per_mma() const { return 2.0 * m * n * k; }
@@ -90,11 +95,13 @@ struct bench_catalogue {
 [[nodiscard]] std::optional<double> theoretical_bandwidth_gb_s(std::int64_t mem_clock_khz, std::int64_t bus_width_bits);
 
 /// Checks every warp's 16x8 tile of `d` against C + mma_per_iteration *
-/// iterations * product (docs/bench.md). Returns "" when every element
-/// matches, else one line naming the first mismatch and the count.
+/// iterations * product (docs/bench.md): integers exactly (modulo 2^32),
+/// floats within relative_tolerance x mma_per_iteration x iterations x
+/// c.magnitude. Returns "" when every element matches, else one line naming
+/// the first mismatch and the count.
 [[nodiscard]] std::string check_tensor_result(const bench_case& c, const std::vector<std::byte>& d,
                                               std::int64_t warps, std::int64_t mma_per_iteration,
-                                              std::int64_t iterations);
+                                              std::int64_t iterations, double relative_tolerance);
 
 // --- SASS of the loop ---------------------------------------------------------------
 
@@ -115,6 +122,8 @@ struct loop_counts {
 /// The unroll factor that is timed and the smaller one compiled only for the SASS check.
 inline constexpr int bench_unroll = 8;
 inline constexpr int bench_unroll_probe = 4;
+/// The seed of every tensor benchmark's inputs (bench_tensor_spec::make_case).
+inline constexpr std::uint64_t bench_seed = 14;
 
 /// One compiled tensor benchmark.
 struct bench_compiled {
