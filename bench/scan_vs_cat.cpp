@@ -179,8 +179,9 @@ int bench_environment(std::size_t count, int repeat, const std::string& nvcc) {
   const std::vector<std::string> scan_cmd{SM121PROBE_BINARY, "scan",         "--format", "json",
                                           "--target",        "sm_121",       "--driver-cuda", "13.0",
                                           "--python=" + py.string()};
-  std::vector<std::string> scan_fast = scan_cmd;
-  scan_fast.push_back("--no-trap-check");
+  std::vector<std::string> fast_cmd = scan_cmd;
+  fast_cmd.push_back("--no-trap-check");
+  const std::vector<std::string>& scan_fast = fast_cmd;
   if (cat_all(files) != 0) return 1;  // warm the cache
   for (const auto* cmd : {&scan_cmd, &scan_fast}) {
     const int rc = run_quiet(*cmd);

@@ -47,6 +47,17 @@ file_source::file_source(const std::string& path) {
   if (::fstat(fd.fd, &st) != 0) throw open_error("cannot stat: " + util::errno_message(errno));
   if (!S_ISREG(st.st_mode)) throw open_error("not a regular file");
   m_size = static_cast<std::uint64_t>(st.st_size);
+  if (m_size > 0 && m_size <= whole_read_max) {
+    m_whole.resize(static_cast<std::size_t>(m_size));
+    std::size_t got = 0;
+    while (got < m_whole.size()) {
+      const ssize_t r = ::pread(fd.fd, m_whole.data() + got, m_whole.size() - got, static_cast<off_t>(got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    if (got != m_whole.size()) std::vector<std::byte>().swap(m_whole);  // read in pieces, and fail there as before
+  }
   m_fd = fd.release();
 }
 
@@ -57,6 +68,7 @@ file_source::~file_source() {
 std::span<const std::byte> file_source::view(std::uint64_t offset, std::uint64_t n, std::vector<std::byte>& scratch,
                                              std::string_view what) const {
   if (!range_fits(offset, n, m_size)) out_of_range(offset, n, what);
+  if (!m_whole.empty()) return std::span<const std::byte>(m_whole).subspan(offset, n);
   scratch.resize(static_cast<std::size_t>(n));
   std::uint64_t got = 0;
   while (got < n) {
@@ -70,10 +82,15 @@ std::span<const std::byte> file_source::view(std::uint64_t offset, std::uint64_t
   return {scratch.data(), scratch.size()};
 }
 
-int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got) {
+int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got, file_identity* id) {
   got = 0;
   fd_guard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
   if (fd.fd < 0) return errno;
+  if (id) {
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) return errno;
+    *id = {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  }
   while (got < n) {
     const ssize_t r = ::pread(fd.fd, out + got, n - got, static_cast<off_t>(got));
     if (r < 0 && errno == EINTR) continue;

@@ -171,11 +171,14 @@ std::map<std::string, std::string> read_ld_cache(const std::string& path) {
   std::map<std::string, std::string> out;
   std::ifstream in(path, std::ios::binary);
   if (!in) return out;
-  // The cache is small (tens of KiB); refuse anything absurd.
+  // The cache is small (tens of KiB); refuse anything absurd. Read what is there,
+  // not a 64 MiB zero-filled buffer (that alone was 64 MB of every scan's peak RSS).
+  constexpr std::size_t max_cache = 64u << 20;
   std::string data;
-  data.resize(64u << 20);
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
+  char buf[64 * 1024];
+  while (data.size() < max_cache && in.read(buf, sizeof buf).gcount() > 0)
+    data.append(buf, static_cast<std::size_t>(in.gcount()));
+  if (data.size() > max_cache) data.resize(max_cache);
   static constexpr std::string_view magic = "glibc-ld.so.cache1.1";
   if (!std::string_view(data).starts_with(magic)) return out;
   const byte_reader r({reinterpret_cast<const std::byte*>(data.data()), data.size()});

@@ -204,7 +204,7 @@ void build_packages(scan_report& report, const python_environment& env) {
       if (files[i].result == verdict::no_gpu_code) continue;
       std::smatch m;
       const std::string name = base_name(files[i].path);
-      if (!std::regex_match(name, m, alt_re)) continue;
+      if (name.find("cuda") == std::string::npos || !std::regex_match(name, m, alt_re)) continue;
       const std::string digits = m[2].str();
       named_cuda c;
       if (digits.size() == 3) {

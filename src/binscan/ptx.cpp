@@ -62,6 +62,7 @@ std::optional<ptx_header> parse_ptx_header(std::string_view text) {
   ptx_lexer lex(text);
   std::optional<ptx_isa> isa;
   std::optional<gpu_arch> target;
+  int raw_sm = 0;
   // The header directives come first; stop at the first token that is not part of them.
   for (int guard = 0; guard < 64 && (!isa || !target); ++guard) {
     const auto tok = lex.next();
@@ -76,6 +77,11 @@ std::optional<ptx_header> parse_ptx_header(std::string_view text) {
           const auto name = parse_arch_name(item);
           if (!name) return std::nullopt;
           target = name->arch;
+          // The number as written: sm_101a stays 101 in names (arch_from_sm judges it as 11.0).
+          std::string_view digits = item.substr(item.find('_') + 1);
+          while (!digits.empty() && (digits.back() == 'a' || digits.back() == 'f')) digits.remove_suffix(1);
+          raw_sm = 0;
+          for (const char c : digits) raw_sm = raw_sm * 10 + (c - '0');
         }
         const auto sep = lex.next();
         if (sep != ",") break;
@@ -88,7 +94,7 @@ std::optional<ptx_header> parse_ptx_header(std::string_view text) {
     }
   }
   if (!isa || !target) return std::nullopt;
-  return ptx_header{*isa, *target, ptx_has_entry(text)};
+  return ptx_header{*isa, *target, ptx_has_entry(text), raw_sm != 0 ? raw_sm : target->sm()};
 }
 
 namespace {

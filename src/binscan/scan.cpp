@@ -167,9 +167,9 @@ std::string sorted_join(std::vector<const fatbin_entry*> entries) {
   for (const auto* e : entries) {
     auto n = e->name();
     if (e->raw_arch == static_cast<std::uint32_t>(renamed_thor_sm) && e->arch)
-      n += fmt::format(" (CUDA 13 name: {}{})",
+      n += fmt::format(" (CUDA 13 name: {}{}{})",
                        e->kind == entry_kind::ptx ? "compute_" : e->kind == entry_kind::lto_ir ? "lto_" : "sm_",
-                       e->arch->sm());
+                       e->arch->sm(), suffix(e->arch->variant));
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
   }
   return fmt::format("{}", fmt::join(names, ", "));
@@ -359,7 +359,7 @@ class file_scanner {
     e.kind = entry_kind::ptx;
     e.raw_kind = 1;
     e.arch = header->target;
-    e.raw_arch = static_cast<std::uint32_t>(header->target.sm());
+    e.raw_arch = static_cast<std::uint32_t>(header->raw_sm);  // what the file says (sm_101 stays 101)
     e.isa = header->isa;
     e.payload_size = m_src.size();
     if (nul == std::string_view::npos && bytes.size() < m_src.size())

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -98,17 +99,26 @@ bool obviously_not_gpu(std::string_view name) {
   return std::any_of(skip.begin(), skip.end(), [name](std::string_view s) { return has_suffix(name, s); });
 }
 
+/// .cubin, .fatbin, .ptx (any case): scanned whatever their first bytes say (worth_scanning).
+bool named_as_device_code(std::string_view name) {
+  const auto ends_ci = [&](std::string_view suf) {
+    if (name.size() < suf.size()) return false;
+    for (std::size_t i = 0; i < suf.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(name[name.size() - suf.size() + i])) != suf[i]) return false;
+    return true;
+  };
+  return ends_ci(".cubin") || ends_ci(".fatbin") || ends_ci(".ptx");
+}
+
 }  // namespace
 
 bool path_scanner::seen(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
-  const std::pair<std::uint64_t, std::uint64_t> key{st.st_dev, st.st_ino};
-  const auto it = std::lower_bound(m_seen.begin(), m_seen.end(), key);
-  if (it != m_seen.end() && *it == key) return true;
-  m_seen.insert(it, key);
-  return false;
+  return seen(file_identity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
 }
+
+bool path_scanner::seen(const file_identity& id) { return !m_seen.insert(id).second; }
 
 void path_scanner::scan_one(const std::string& path, std::string group) {
   file_result r;
@@ -159,6 +169,7 @@ void path_scanner::walk(const std::string& root, bool python) {
       continue;
     }
     std::vector<std::string> subdirs;
+    std::string dir_group;  // with python: the package of every file in this directory (below the site)
     while (const dirent* e = ::readdir(d)) {
       const std::string_view name = e->d_name;
       if (name == "." || name == "..") continue;
@@ -178,9 +189,16 @@ void path_scanner::walk(const std::string& root, bool python) {
           ++m_skipped_files;
           continue;
         }
+        file_identity id;
+        if (named_as_device_code(name)) {
+          // Scanned whatever its first bytes (worth_scanning): no need to open it twice.
+          struct stat st {};
+          if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // removed while we walked
+          id = {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+        } else {
         std::array<std::byte, 8> head{};
         std::size_t got = 0;
-        if (const int err = read_head(path, head.data(), head.size(), got); err != 0) {
+        if (const int err = read_head(path, head.data(), head.size(), got, &id); err != 0) {
           if (err == ENOENT) continue;  // removed while we walked
           file_result r;
           r.path = path;
@@ -194,7 +212,16 @@ void path_scanner::walk(const std::string& root, bool python) {
           ++m_skipped_files;
           continue;
         }
-        if (!seen(path)) scan_one(path, python ? python_package_of(root, path) : dir);
+        }
+        if (seen(id)) continue;
+        if (!python) {
+          scan_one(path, dir);
+        } else if (dir == root) {
+          scan_one(path, python_package_of(root, path));  // a module file directly in site-packages
+        } else {
+          if (dir_group.empty()) dir_group = python_package_of(root, path);  // one __init__.py check per directory
+          scan_one(path, dir_group);
+        }
       } else {
         ++m_skipped_files;  // sockets, fifos, devices
       }
@@ -215,6 +242,7 @@ void path_scanner::finish(scan_report& report) {
       std::string group = std::move(slot.group);
       const bool named = slot.named;
       slot = scan_file(slot.path, m_target);
+      if (!m_keep_containers) std::vector<container_record>().swap(slot.containers);
       slot.group = std::move(group);
       slot.named = named;
     }

@@ -242,6 +242,7 @@ int run_scan(const scan_options& o, context& ctx) {
   for (const auto& d : site_dirs) libraries.add_nvidia_wheels(d);
   st.libraries = &libraries;
   binscan::path_scanner scanner(st);
+  scanner.set_keep_containers(o.details);  // only --details renders them
   for (const auto& p : o.paths) scanner.add_path(p);
   for (const auto& d : site_dirs) scanner.add_site_packages(d);
   report.group_by = python ? binscan::grouping::python_package : binscan::grouping::directory;

@@ -191,6 +191,17 @@ TEST(ScanCli, RenamedThorArchitectureKeepsItsName) {
   EXPECT_EQ(f->at("sass"), nlohmann::json::array({"sm_101"}));
   EXPECT_NE(f->at("reason").get<std::string>().find("SASS for sm_101 (CUDA 13 name: sm_110) only"), std::string::npos)
       << f->dump();
+  // A PTX file written by CUDA 12.9 for Thor keeps its name too (it was printed as compute_110a).
+  std::ofstream(dir / "thor.ptx") << ".version 8.8\n.target sm_101a\n.address_size 64\n.visible .entry k() { ret; }\n";
+  const auto p = parse_json(run_tool({"scan", "--format", "json", "--target", "sm_101", "--driver-cuda", "12.9",
+                                      "--no-trap-check", dir / "thor.ptx"}));
+  EXPECT_EQ(testing::schema_errors(p, schema_path), "");
+  const auto* ptx = file_entry(p, "/thor.ptx");
+  ASSERT_NE(ptx, nullptr);
+  EXPECT_EQ(ptx->at("verdict"), "fallback");
+  EXPECT_EQ(ptx->at("ptx")[0].at("arch"), "compute_101a") << ptx->dump();
+  EXPECT_NE(ptx->at("reason").get<std::string>().find("compute_101a (CUDA 13 name: compute_110a)"), std::string::npos)
+      << ptx->dump();
 }
 
 TEST(ScanCli, DefaultsSayWhatWasAssumed) {

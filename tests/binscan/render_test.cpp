@@ -48,6 +48,26 @@ TEST(ScanJson, ValidatesAgainstTheSchemaWithAndWithoutDetails) {
   }
 }
 
+// render_scan_json writes files[] directly (no JSON tree, for speed): it must be
+// byte for byte what the tree's dump writes, odd strings and optional keys included.
+TEST(ScanJson, DirectWriterEqualsTheTreeDump) {
+  auto rep = sample_report();
+  rep.files[0].warnings = {"quote \" backslash \\ tab \t newline \n bell \x07 del \x7f utf8 \xC3\xA9 bad \xFF"};
+  rep.files[0].findings = {{"trap-only-kernels", "2 of 3 kernels only trap (e.g. k\x01)"}};
+  rep.files[0].kernels = binscan::kernel_census{3, 2, 1, {"k1", "k\"2"}};
+  rep.files[1].alternative = "not-loaded";
+  rep.files[2].group = "grp\x1fwith control";
+  rep.package_view = true;
+  rep.packages.push_back({"pkg", "1.0", "dist-info", "/site/pkg-1.0.dist-info", binscan::package_verdict::native,
+                          binscan::package_how::native_sass, "why", 2, 1, 0, 1, 0, std::nullopt, ""});
+  rep.findings.push_back({"shared-files", "a and b", {"a", "b"}});
+  const auto tree = scan_to_json(rep).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  EXPECT_EQ(render_scan_json(rep), tree);
+  rep.files.clear();
+  EXPECT_EQ(render_scan_json(rep),
+            scan_to_json(rep).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+}
+
 TEST(ScanJson, SchemaRejectsWrongShapes) {
   // The schema must be able to fail, or validating against it proves nothing.
   auto doc = nlohmann::json::parse(render_scan_json(sample_report()));

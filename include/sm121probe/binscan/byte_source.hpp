@@ -78,11 +78,25 @@ class file_source final : public byte_source {
  private:
   int m_fd = -1;
   std::uint64_t m_size = 0;
+  /// A small file is read whole when opened (one pread instead of one per header:
+  /// a 5 KB cubin took 17); empty when the file is larger or the read came up short.
+  std::vector<std::byte> m_whole;
+};
+
+/// Files up to this size are read whole when opened (file_source).
+inline constexpr std::uint64_t whole_read_max = std::uint64_t{64} << 10;
+
+/// Device and inode of a file (to scan each file once).
+struct file_identity {
+  std::uint64_t dev = 0, ino = 0;
+  friend bool operator==(const file_identity&, const file_identity&) = default;
 };
 
 /// Reads up to `n` bytes from the start of `path` into `out` (for cheap format
-/// checks before opening a file for scanning); symlinks are not followed.
+/// checks before opening a file for scanning); symlinks are not followed. With
+/// `id`, also the file's device and inode (fstat of the open file: no second path lookup).
 /// Returns 0, or the errno value when the file cannot be opened.
-[[nodiscard]] int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got);
+[[nodiscard]] int read_head(const std::string& path, std::byte* out, std::size_t n, std::size_t& got,
+                            file_identity* id = nullptr);
 
 }  // namespace sm121probe::binscan

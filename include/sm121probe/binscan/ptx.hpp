@@ -16,6 +16,7 @@ struct ptx_header {
   ptx_isa isa;      ///< from `.version`
   gpu_arch target;  ///< from the `sm_XY[a|f]` item of `.target` (a virtual architecture)
   bool has_entry = false;  ///< some `.entry` directive (a kernel) appears in the text
+  int raw_sm = 0;  ///< the SM number as written (101 for CUDA 12.9's `sm_101a`, which `target` holds as 11.0)
 };
 
 /// True when the text starts (after blank lines and comments) with a PTX directive

@@ -3,11 +3,13 @@
 /// environment's site-packages), their results, and per-group summaries.
 /// Plain data; renderers: sm121probe/report/scan_render.hpp.
 
+#include "sm121probe/binscan/byte_source.hpp"
 #include "sm121probe/binscan/python_dist.hpp"
 #include "sm121probe/binscan/scan.hpp"
 
 #include <cstdint>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,11 @@ class path_scanner {
   /// Walks a site-packages directory, grouping files by top-level Python package.
   void add_site_packages(const std::string& dir);
 
+  /// Keep each file's container records (default true). Without them (scan without
+  /// --details) memory follows the number of files, not the number of modules:
+  /// cuFFT alone has 24,000 containers.
+  void set_keep_containers(bool keep) { m_keep_containers = keep; }
+
   /// Scan with at most this many threads (default: the number of CPUs, at most 8).
   void set_max_threads(unsigned n) { m_max_threads = n == 0 ? 1 : n; }
 
@@ -132,13 +139,18 @@ class path_scanner {
   void walk(const std::string& root, bool python);
   void scan_one(const std::string& path, std::string group);
   [[nodiscard]] bool seen(const std::string& path);
+  [[nodiscard]] bool seen(const file_identity& id);
 
   scan_target m_target;
   std::vector<file_result> m_files;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> m_seen;  ///< (device, inode), kept sorted
+  struct identity_hash {
+    std::size_t operator()(const file_identity& i) const noexcept { return std::hash<std::uint64_t>{}(i.ino * 31 + i.dev); }
+  };
+  std::unordered_set<file_identity, identity_hash> m_seen;  ///< files already collected
   std::vector<std::string> m_roots;
   std::uint64_t m_skipped_files = 0, m_skipped_symlinks = 0;
   unsigned m_max_threads = 8;
+  bool m_keep_containers = true;
 };
 
 /// The Python package a file under `site_packages` belongs to: the first path

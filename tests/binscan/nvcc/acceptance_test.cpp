@@ -319,7 +319,13 @@ TEST(NvccScan, PythonEnvironmentOfPackages) {
             std::string::npos)
       << package_row(doc, "sm120only")->at("reason");
   const auto sgl = package_row(doc, "sgl-kernel")->at("reason").get<std::string>();
-  EXPECT_NE(sgl.find("missing-cuda-library (1 file)"), std::string::npos) << sgl;
+  // Missing unless this machine's loader cache has a CUDA 12 runtime (then the loader finds it).
+  const bool cache_has_cudart12 =
+      run_process({"sh", "-c", "ldconfig -p 2>/dev/null | grep -q 'libcudart.so.12 '"}).exit_code == 0;
+  if (cache_has_cudart12)
+    EXPECT_EQ(sgl.find("missing-cuda-library"), std::string::npos) << sgl;
+  else
+    EXPECT_NE(sgl.find("missing-cuda-library (1 file)"), std::string::npos) << sgl;
   const auto& alt = package_row(doc, "bitsandbytes")->at("alternatives");
   EXPECT_TRUE(alt.at("selected").get<std::string>().ends_with("_cuda130.so"));
   // torch for CUDA 12.6: the PTX-only variant is loaded -> fallback; the package passes.
