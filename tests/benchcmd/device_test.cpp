@@ -69,9 +69,9 @@ std::function<float(int, int)> script(std::vector<float> ms) {
 
 // The bench kernel as a device that computes correctly: every warp's tile is
 // C + unroll * iterations * (A x B). `corrupt` damages one element.
-void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool corrupt) {
+void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool corrupt, double error = 1.0) {
   const probe::bench_case c = spec.make_case(probe::bench_seed);
-  f.on_launch = [c, corrupt](fake_driver& drv, const std::string& entry, void** params) {
+  f.on_launch = [c, corrupt, error](fake_driver& drv, const std::string& entry, void** params) {
     if (entry != "bench_kernel") return CUDA_ERROR_INVALID_VALUE;
     int iterations = 0;
     std::memcpy(&iterations, params[6], sizeof iterations);
@@ -90,7 +90,7 @@ void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool 
           float c0;
           std::memcpy(&c0, c.c.data() + e * 4, 4);
           float v = static_cast<float>(c0 + c.product[e] * times);
-          if (corrupt && w == 7 && e == 33) v += 1.0f;
+          if (corrupt && w == 7 && e == 33) v += static_cast<float>(error);
           std::memcpy(at, &v, 4);
         }
       }
@@ -167,6 +167,39 @@ TEST(BenchDevice, AWrongResultRejectsTheFigure) {
   EXPECT_NE(text.str().find("rejected"), std::string::npos) << text.str();
   EXPECT_EQ(report::render_bench_markdown(r).find("TFLOP/s ("), std::string::npos);
   EXPECT_TRUE(report::bench_failed(r));
+}
+
+TEST(BenchDevice, NarrowFormatsGetALooserBoundButStillCatchWrongResults) {
+  // The narrow-format instructions may accumulate with fewer bits than f32:
+  // 0.01% of the largest possible sum passes, 1% does not.
+  const auto& nvf4 = spec("tensor.nvf4.native");
+  const double times = 8.0 * 640, largest = nvf4.make_case(probe::bench_seed).magnitude * times;
+  for (const auto& [error, status] : std::vector<std::pair<double, bench_status>>{
+           {1e-4 * largest, bench_status::measured}, {0.01 * largest, bench_status::rejected}}) {
+    fake_driver f;
+    simulate_tensor(f, nvf4, true, error);
+    f.on_elapsed = script({1.0f, 10.0f});
+    report::bench_tensor row;
+    probe::run_tensor_bench(f, 0, nvf4, fake_image, small_budget(), row);
+    EXPECT_EQ(row.status, status) << error << " " << row.verify;
+  }
+  // The f32-accumulating fallback of the same format keeps the tight bound.
+  fake_driver f;
+  simulate_tensor(f, spec("tensor.nvf4.fallback"), true, 1e-4 * largest);
+  f.on_elapsed = script({1.0f, 10.0f});
+  report::bench_tensor row;
+  probe::run_tensor_bench(f, 0, spec("tensor.nvf4.fallback"), fake_image, small_budget(), row);
+  EXPECT_EQ(row.status, bench_status::rejected) << row.verify;
+}
+
+TEST(BenchWorker, MalformedRequestsAreRefused) {
+  const auto& cat = cli::builtin_bench_catalogue();
+  std::istringstream not_json("not json\n");
+  std::ostringstream out;
+  EXPECT_EQ(probe::bench_worker_main(cat, not_json, out), 2);
+  std::istringstream short_image(R"({"measurement": "tensor", "image_bytes": [100]})" "\nonly a few bytes");
+  EXPECT_EQ(probe::bench_worker_main(cat, short_image, out), 2);
+  EXPECT_EQ(out.str(), "");
 }
 
 TEST(BenchDevice, AKernelThatDoesNothingIsRejected) {
