@@ -6,7 +6,11 @@
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/bench.hpp"
 #include "sm121probe/report/bench_render.hpp"
+#include "sm121probe/probe/executor.hpp"
+#include "sm121probe/report/bench_json.hpp"
 #include "support/fake_driver.hpp"
+#include "support/schema.hpp"
+#include "support/toolchain.hpp"
 
 #include <gtest/gtest.h>
 
@@ -443,6 +447,94 @@ TEST(BenchRatio, NativeOverFallbackOnlyWhenBothWereMeasured) {
   EXPECT_DOUBLE_EQ(*rows[0].native_over_fallback, 4.0);
   EXPECT_FALSE(rows[1].native_over_fallback.has_value());
   EXPECT_FALSE(rows[2].native_over_fallback.has_value());
+}
+
+// --- the whole run in device mode, in process ---------------------------------------------
+
+// run_bench with the driver double as "the GPU": the device query goes through an
+// in-process executor and every measurement request is answered in this process
+// (what `__worker bench` does), with simulated kernels and scripted events.
+struct device_run {
+  fake_driver f;
+  fake_nvml nvml;
+  scripted_clock clock{{0.05}};
+  bool wrong_fallback = false;
+
+  report::bench_report run(const std::vector<std::string>& only) {
+    f.attrs[CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE] = 1024;
+    nvml.sm = 2400;
+    nvml.reasons = 0x1;
+    const auto& cat = cli::builtin_bench_catalogue();
+    probe::in_process_executor exec(&f);
+    probe::bench_options o;
+    o.only = only;
+    o.budget = small_budget();
+    o.query_executor = &exec;
+    o.in_process = [&](const nlohmann::json& rq, const std::vector<std::span<const std::byte>>& images) {
+      const std::string what = rq.value("measurement", "");
+      if (what == "tensor") {
+        const std::string id = rq["row"]["id"];
+        const bool fallback = id.ends_with(".fallback");
+        simulate_tensor(f, spec(id), fallback && wrong_fallback, 1e6);
+        f.on_elapsed = script({1.0f, fallback ? 20.0f : 10.0f});
+      } else if (what == "memory") {
+        simulate_memory(f, false);
+        f.on_elapsed = script({0.5f});
+      } else {
+        f.on_launch = [](fake_driver&, const std::string&, void**) { return CUDA_SUCCESS; };  // bench_empty
+        f.on_elapsed = script({5.0f});
+      }
+      return probe::answer_bench_request(cat, f, rq, images, &nvml, "", clock);
+    };
+    return probe::run_bench(o, cat, testing::tools(), nullptr);
+  }
+};
+
+TEST(BenchRun, DeviceModeEndToEndThroughTheDriverDouble) {
+  device_run d;
+  const report::bench_report r =
+      d.run({"tensor.bf16.*", "memory.device.*", "memory.pageable-host.read", "launch.*", "module.load.*"});
+  EXPECT_EQ(r.mode, report::run_mode::device);
+  EXPECT_FALSE(r.nothing_timed);
+  EXPECT_EQ(r.target, "sm_121");
+  ASSERT_EQ(r.tensor.size(), 2u);
+  for (const auto& t : r.tensor) {
+    ASSERT_EQ(t.status, bench_status::measured) << t.id << ": " << t.reason;
+    EXPECT_TRUE(t.sass.expected_found) << t.sass.note;
+  }
+  // Same work, median 10 ms vs 20 ms.
+  ASSERT_TRUE(r.tensor[0].native_over_fallback);
+  EXPECT_DOUBLE_EQ(*r.tensor[0].native_over_fallback, 2.0);
+  EXPECT_NEAR(*r.tensor[0].throughput, 1536.0 * 8 * 640 * 4096 / 10e-3 / 1e12, 1e-9);
+  ASSERT_EQ(r.memory.size(), 4u);
+  for (const auto& m : r.memory) EXPECT_NE(m.status, bench_status::failed) << m.id << m.reason;
+  EXPECT_EQ(r.memory[3].id, "memory.pageable-host.read");
+  EXPECT_EQ(r.memory[3].status, bench_status::skipped);  // the double has no pageable memory access
+  ASSERT_EQ(r.latency.size(), 6u);
+  for (const auto& l : r.latency) EXPECT_EQ(l.status, bench_status::measured) << l.id << l.reason;
+  ASSERT_TRUE(r.conditions && r.conditions->before && r.conditions->after);
+  EXPECT_EQ(r.conditions->nvml, "ok");
+  EXPECT_EQ(r.conditions->before->sm_clock_mhz, 2400);
+  EXPECT_FALSE(report::bench_failed(r));
+  EXPECT_EQ(testing::schema_errors(report::to_json(r), std::string(SM121PROBE_SOURCE_DIR) + "/docs/bench.schema.json"),
+            "");
+  std::ostringstream text;
+  report::render_bench_text(r, text);
+  EXPECT_NE(text.str().find("public anchor: ~91-92 TFLOP/s"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("2.00x the fallback"), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find("NOTHING WAS TIMED"), std::string::npos);
+}
+
+TEST(BenchRun, AWrongFallbackIsRejectedAndHasNoRatio) {
+  device_run d;
+  d.wrong_fallback = true;
+  const report::bench_report r = d.run({"tensor.f16.*"});
+  ASSERT_EQ(r.tensor.size(), 2u);
+  EXPECT_EQ(r.tensor[0].status, bench_status::measured) << r.tensor[0].reason;
+  EXPECT_EQ(r.tensor[1].status, bench_status::rejected);
+  EXPECT_FALSE(r.tensor[1].throughput.has_value());
+  EXPECT_FALSE(r.tensor[0].native_over_fallback.has_value());
+  EXPECT_TRUE(report::bench_failed(r));
 }
 
 }  // namespace

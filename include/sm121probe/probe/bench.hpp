@@ -15,6 +15,8 @@
 #include "sm121probe/report/bench_model.hpp"
 #include "sm121probe/util/source_file.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -195,6 +197,13 @@ void fill_ratios(std::vector<report::bench_tensor>& rows);
 
 // --- the run ----------------------------------------------------------------------------
 
+class device_executor;
+
+/// One measurement request as the parent sends it to a worker (header and
+/// images) and the worker's one-line JSON answer.
+using bench_request_fn =
+    std::function<nlohmann::json(const nlohmann::json& header, const std::vector<std::span<const std::byte>>& images)>;
+
 struct bench_options {
   std::optional<arch_name> target;  ///< set: offline for this target
   int device = 0;
@@ -203,7 +212,20 @@ struct bench_options {
   std::chrono::milliseconds timeout{120000};  ///< per worker
   std::vector<std::string> worker_argv;       ///< {self, "__worker"}: + "bench"
   std::vector<std::string> command_line;
+  /// Tests: answer requests in this process instead of worker processes, and
+  /// find the device through this executor instead of a query worker.
+  bench_request_fn in_process;
+  device_executor* query_executor = nullptr;
 };
+
+/// Answers one measurement request with `api` (what `__worker bench` does in
+/// its process): "conditions" (NVML through `nvml`, or "not reported:
+/// `nvml_error`"), "tensor", "memory", "launch", "module-load".
+[[nodiscard]] nlohmann::json answer_bench_request(const bench_catalogue& cat, cuda::driver_api& api,
+                                                  const nlohmann::json& request,
+                                                  const std::vector<std::span<const std::byte>>& images,
+                                                  cuda::nvml_api* nvml, const std::string& nvml_error,
+                                                  bench_clock& clock);
 
 /// Ids of every benchmark (tensor, memory, latency), in report order.
 [[nodiscard]] std::vector<std::string> bench_ids(const bench_catalogue& cat);
