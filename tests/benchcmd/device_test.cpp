@@ -525,6 +525,34 @@ TEST(BenchRun, DeviceModeEndToEndThroughTheDriverDouble) {
   EXPECT_EQ(text.str().find("NOTHING WAS TIMED"), std::string::npos);
 }
 
+// Measurements in real worker processes (a shell standing in for `__worker
+// bench`): a crash or a hang costs that measurement only, and says why.
+TEST(BenchRun, AWorkerThatCrashesOrHangsCostsOneMeasurement) {
+  for (const auto& [script_text, why] : std::vector<std::pair<std::string, std::string>>{
+           {"kill -SEGV $$", "worker process killed by SIGSEGV"},
+           {"exec sleep 30", "timeout: worker killed after 300 ms"},
+           {"echo '{\"error\": \"the driver cannot open the device\"}'", "the driver cannot open the device"}}) {
+    fake_driver f;
+    probe::in_process_executor exec(&f);
+    probe::bench_options o;
+    o.only = {"tensor.f16.native", "launch.round-trip"};
+    o.budget = small_budget();
+    o.query_executor = &exec;
+    o.worker_argv = {"/bin/sh", "-c", script_text, "sh"};
+    o.timeout = std::chrono::milliseconds(300);
+    const auto r = probe::run_bench(o, cli::builtin_bench_catalogue(), testing::tools(), nullptr);
+    ASSERT_EQ(r.tensor.size(), 1u);
+    EXPECT_EQ(r.tensor[0].status, bench_status::failed);
+    EXPECT_EQ(r.tensor[0].reason, why);
+    EXPECT_FALSE(r.tensor[0].throughput.has_value());
+    ASSERT_EQ(r.latency.size(), 1u);
+    EXPECT_EQ(r.latency[0].status, bench_status::failed);
+    ASSERT_TRUE(r.conditions);
+    EXPECT_EQ(r.conditions->nvml, "not reported: " + why);
+    EXPECT_TRUE(report::bench_failed(r));
+  }
+}
+
 TEST(BenchRun, AWrongFallbackIsRejectedAndHasNoRatio) {
   device_run d;
   d.wrong_fallback = true;
