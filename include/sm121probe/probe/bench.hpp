@@ -66,6 +66,9 @@ struct bench_tensor_spec {
   /// the exact inputs is exact in practice; narrow-format tensor instructions may
   /// accumulate with fewer bits (docs/bench.md), so their bound is looser.
   double relative_tolerance = 0x1p-20;
+  /// Most loop iterations per launch: the accumulators' sums grow with them,
+  /// and must stay checkable (docs/bench.md). Longer launches add blocks instead.
+  std::int64_t max_iterations = 1 << 15;
 
   [[nodiscard]] std::string id() const { return "tensor." + format + "." + path; }
   [[nodiscard]] double ops_per_mma() const { return 2.0 * m * n * k; }
@@ -161,10 +164,11 @@ struct bench_budget {
 };
 
 /// Tensor throughput of one compiled benchmark on a device: load `image`,
-/// copy the case in, one launch to size the loop (`iterations` so that a launch
-/// lasts about budget.seconds / min_reps), warm-up, repetitions timed with CUDA
-/// events, then the result of the last launch is read back and checked. A wrong
-/// result leaves the row `rejected` with no figure.
+/// copy the case in, one launch to size the work (`iterations`, up to
+/// spec.max_iterations, then whole waves of blocks, so that a launch lasts about
+/// budget.seconds / min_reps), warm-up, repetitions timed with CUDA events,
+/// then the result of the last launch is read back and checked. A wrong result
+/// leaves the row `rejected` with no figure.
 void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_spec& spec,
                       std::span<const std::byte> image, const bench_budget& budget, report::bench_tensor& row);
 
