@@ -122,7 +122,6 @@ int repetitions(const bench_budget& b, double per_rep_ms) {
   return static_cast<int>(std::clamp(want, static_cast<double>(b.min_reps), static_cast<double>(b.max_reps)));
 }
 
-constexpr std::int64_t max_iterations = 1 << 16;  // keeps the f32 sums within the check's error bound
 constexpr unsigned bench_threads = 256;
 
 }  // namespace
@@ -153,8 +152,8 @@ void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_sp
     module_guard mod(api, image);
     CUfunction fn = mod.function("bench_kernel");
     const int sms = std::max(1, attribute(api, dev, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
-    const unsigned blocks = static_cast<unsigned>(sms) * 4;
-    const std::int64_t warps = static_cast<std::int64_t>(blocks) * (bench_threads / 32);
+    const unsigned base_blocks = static_cast<unsigned>(sms) * 4;
+    unsigned blocks = base_blocks;
     const bench_case c = spec.make_case(bench_seed);
     const auto upload = [&](const std::vector<std::byte>& v) {
       auto b = std::make_unique<device_buffer>(api, v.size());
@@ -162,9 +161,9 @@ void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_sp
       return b;
     };
     const auto a = upload(c.a), b = upload(c.b), sfa = upload(c.sfa), sfb = upload(c.sfb), cc = upload(c.c);
-    const std::size_t d_bytes = static_cast<std::size_t>(warps) * 128 * 4;
-    device_buffer d(api, d_bytes);
-    CUdeviceptr pa = a->get(), pb = b->get(), psa = sfa->get(), psb = sfb->get(), pc = cc->get(), pd = d.get();
+    const auto d_bytes = [&] { return static_cast<std::size_t>(blocks) * (bench_threads / 32) * 128 * 4; };
+    auto d = std::make_unique<device_buffer>(api, d_bytes());
+    CUdeviceptr pa = a->get(), pb = b->get(), psa = sfa->get(), psb = sfb->get(), pc = cc->get(), pd = d->get();
     int iterations = 64;
     unsigned filler = c.filler;
     void* params[] = {&pa, &pb, &psa, &psb, &pc, &pd, &iterations, &filler};
@@ -172,24 +171,33 @@ void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_sp
       check(api, api.launch_kernel(fn, blocks, 1, 1, bench_threads, 1, 1, 0, nullptr, params, nullptr), "cuLaunchKernel");
     };
     event_pair ev(api);
-    // Size the loop: one warm launch, one timed, then scale the iterations so
-    // that a launch lasts about its share of the budget.
+    // Size the launch: one warm launch, one timed, then scale the iterations
+    // (up to the spec's limit, which keeps the accumulated sums checkable) and
+    // beyond that the grid (whole waves of blocks), so that a launch lasts
+    // about its share of the budget.
     launch();
     check(api, api.ctx_synchronize(), "cuCtxSynchronize");
     const double probe_ms = ev.time(launch);
     if (!(probe_ms > 0) || !std::isfinite(probe_ms))
       throw driver_failure(fmt::format("the sizing launch took {} ms: the event timer is unusable", probe_ms));
     const double per_launch_ms = budget.seconds * 1000.0 / std::max(budget.min_reps, 1);
-    iterations = static_cast<int>(
-        std::clamp<double>(std::floor(64.0 * per_launch_ms / probe_ms), 1.0, static_cast<double>(max_iterations)));
+    const double wanted = std::max(1.0, std::floor(64.0 * per_launch_ms / probe_ms));
+    iterations = static_cast<int>(std::min<double>(wanted, static_cast<double>(spec.max_iterations)));
+    const auto waves = static_cast<unsigned>(std::clamp(std::ceil(wanted / iterations), 1.0, 64.0));
+    if (waves > 1) {
+      blocks = base_blocks * waves;
+      d = std::make_unique<device_buffer>(api, d_bytes());
+      pd = d->get();
+    }
+    const std::int64_t warps = static_cast<std::int64_t>(blocks) * (bench_threads / 32);
     for (int i = 0; i < budget.warmup; ++i) launch();
     check(api, api.ctx_synchronize(), "cuCtxSynchronize");
-    const int reps = repetitions(budget, probe_ms * iterations / 64.0);
+    const int reps = repetitions(budget, probe_ms * iterations * waves / 64.0);
     std::vector<double> samples;
     for (int r = 0; r < reps; ++r) samples.push_back(ev.time(launch));
     check(api, api.ctx_synchronize(), "cuCtxSynchronize");
-    std::vector<std::byte> out(d_bytes);
-    check(api, api.memcpy_dtoh(out.data(), pd, d_bytes), "cuMemcpyDtoH");
+    std::vector<std::byte> out(d_bytes());
+    check(api, api.memcpy_dtoh(out.data(), pd, out.size()), "cuMemcpyDtoH");
 
     row.iterations = iterations;
     row.warps = warps;

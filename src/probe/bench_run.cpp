@@ -55,9 +55,7 @@ struct worker_answer {
   std::string error;  // why there is no answer
 };
 
-worker_answer ask_worker(const bench_options& o, json header, const std::vector<std::span<const std::byte>>& images) {
-  std::vector<std::string> argv = o.worker_argv;
-  argv.push_back("bench");
+json request_header(const bench_options& o, json header, const std::vector<std::span<const std::byte>>& images) {
   json sizes = json::array();
   for (const auto& i : images) sizes.push_back(i.size());
   header["device"] = o.device;
@@ -67,10 +65,22 @@ worker_answer ask_worker(const bench_options& o, json header, const std::vector<
                       {"min_reps", o.budget.min_reps},
                       {"max_reps", o.budget.max_reps},
                       {"memory_bytes", o.budget.memory_bytes}};
+  return header;
+}
+
+worker_answer ask_worker(const bench_options& o, json header, const std::vector<std::span<const std::byte>>& images) {
+  header = request_header(o, std::move(header), images);
+  worker_answer a;
+  if (o.in_process) {
+    a.body = o.in_process(header, images);
+    if (a.body.contains("error")) a.error = a.body["error"].get<std::string>();
+    return a;
+  }
+  std::vector<std::string> argv = o.worker_argv;
+  argv.push_back("bench");
   std::string input = header.dump() + "\n";
   for (const auto& i : images) input.append(reinterpret_cast<const char*>(i.data()), i.size());
   const auto res = detail::run_subprocess(argv, input, o.timeout, 1 << 20);
-  worker_answer a;
   if (!res.started) a.error = "cannot start the worker process: " + res.start_error;
   else if (res.timed_out) a.error = fmt::format("timeout: worker killed after {} ms", o.timeout.count());
   else if (res.signal) a.error = fmt::format("worker process killed by {}", detail::signal_name(res.signal));
@@ -79,6 +89,7 @@ worker_answer ask_worker(const bench_options& o, json header, const std::vector<
     try {
       if (nl == std::string::npos) throw std::runtime_error("no answer");
       a.body = json::parse(res.out.substr(0, nl));
+      if (a.body.contains("error")) a.error = a.body["error"].get<std::string>();
     } catch (const std::exception& e) {
       a.error = fmt::format("worker exited with code {} without a readable answer ({})", res.exit_code, e.what());
     }
@@ -141,10 +152,11 @@ report::bench_report run_bench(const bench_options& o, const bench_catalogue& ca
   ro.target = o.target;
   ro.device = o.device;
   isolated_executor query(o.worker_argv, std::chrono::milliseconds(20000));
+  device_executor* executor = o.query_executor ? o.query_executor : &query;
   notice_observer obs(progress);
   report::run_report shell;
   shell.toolkit.nvrtc_archs = tools.supported_archs();
-  const battery_target t = choose_target(ro, tools, o.target ? nullptr : &query, &obs, shell);
+  const battery_target t = choose_target(ro, tools, o.target ? nullptr : executor, &obs, shell);
   r.mode = shell.mode;
   r.target = shell.target;
   r.driver = shell.driver;
@@ -297,6 +309,51 @@ report::bench_report run_bench(const bench_options& o, const bench_catalogue& ca
 
 // --- the worker side ----------------------------------------------------------------------
 
+json answer_bench_request(const bench_catalogue& cat, cuda::driver_api& api, const json& rq,
+                          const std::vector<std::span<const std::byte>>& images, cuda::nvml_api* nvml,
+                          const std::string& nvml_error, bench_clock& clock) {
+  const std::string what = rq.value("measurement", "");
+  const bench_budget budget = budget_from(rq.value("budget", json::object()));
+  CUdevice dev = 0;
+  const int ordinal = rq.value("device", 0);
+  if (api.init(0) != CUDA_SUCCESS || api.device_get(&dev, ordinal) != CUDA_SUCCESS)
+    return {{"error", "the driver cannot open the device"}};
+  if (what == "conditions") {
+    char bus[64] = {};
+    (void)api.device_get_pci_bus_id(bus, sizeof bus - 1, dev);
+    const std::string why = nvml ? nvml->open(bus) : nvml_error;
+    if (!why.empty()) return {{"nvml", "not reported: " + why}, {"snapshot", nullptr}};
+    return {{"nvml", "ok"}, {"snapshot", report::to_json(take_snapshot(nvml))}};
+  }
+  if (what == "tensor" && images.size() == 1) {
+    report::bench_tensor row = report::bench_tensor_from_json(rq.at("row"));
+    const bench_tensor_spec* spec = cat.find(row.id);
+    if (!spec) {
+      row.status = report::bench_status::failed;
+      row.reason = "the worker does not know this benchmark";
+    } else {
+      run_tensor_bench(api, dev, *spec, images[0], budget, row);
+    }
+    return {{"tensor", report::to_json(row)}};
+  }
+  json rows = json::array();
+  if (what == "memory" && images.size() == 1) {
+    for (const auto& m : run_memory_bench(api, dev, images[0], rq.value("memory", "device"), budget))
+      rows.push_back(report::to_json(m));
+    return {{"memory", rows}};
+  }
+  if (what == "launch" && images.size() == 1) {
+    for (const auto& l : run_launch_bench(api, dev, images[0], budget, clock)) rows.push_back(report::to_json(l));
+    return {{"latency", rows}};
+  }
+  if (what == "module-load" && images.size() == 2) {
+    for (const auto& l : run_module_load_bench(api, dev, images[0], images[1], budget, clock))
+      rows.push_back(report::to_json(l));
+    return {{"latency", rows}};
+  }
+  return {{"error", "bad request"}};
+}
+
 int bench_worker_main(const bench_catalogue& cat, std::istream& in, std::ostream& out) {
   std::string line;
   if (!std::getline(in, line)) return 2;
@@ -307,15 +364,17 @@ int bench_worker_main(const bench_catalogue& cat, std::istream& in, std::ostream
     return 2;
   }
   std::vector<std::vector<std::byte>> images;
-  for (const auto& n : rq.value("image_bytes", json::array())) {
-    std::vector<std::byte> img(n.get<std::size_t>());
-    in.read(reinterpret_cast<char*>(img.data()), static_cast<std::streamsize>(img.size()));
-    if (static_cast<std::size_t>(in.gcount()) != img.size()) return 2;
-    images.push_back(std::move(img));
+  try {
+    for (const auto& n : rq.value("image_bytes", json::array())) {
+      std::vector<std::byte> img(n.get<std::size_t>());
+      in.read(reinterpret_cast<char*>(img.data()), static_cast<std::streamsize>(img.size()));
+      if (static_cast<std::size_t>(in.gcount()) != img.size()) return 2;
+      images.push_back(std::move(img));
+    }
+  } catch (const json::exception&) {
+    return 2;
   }
   const std::string what = rq.value("measurement", "");
-  const bench_budget budget = budget_from(rq.value("budget", json::object()));
-
   // A cold PTX load must find an empty JIT cache: point the driver at a fresh
   // directory before it initialises (removed again at the end).
   std::string cache_dir;
@@ -332,45 +391,13 @@ int bench_worker_main(const bench_catalogue& cat, std::istream& in, std::ostream
   if (!loaded.api) {
     answer = {{"error", loaded.error}};
   } else {
-    cuda::driver_api& api = *loaded.api;
-    CUdevice dev = 0;
-    const int ordinal = rq.value("device", 0);
-    if (api.init(0) != CUDA_SUCCESS || api.device_get(&dev, ordinal) != CUDA_SUCCESS) {
-      answer = {{"error", "the driver cannot open the device"}};
-    } else if (what == "conditions") {
-      char bus[64] = {};
-      (void)api.device_get_pci_bus_id(bus, sizeof bus - 1, dev);
-      auto nvml = cuda::load_nvml();
-      std::string why = nvml.api ? nvml.api->open(bus) : nvml.error;
-      if (why.empty()) answer = {{"nvml", "ok"}, {"snapshot", report::to_json(take_snapshot(nvml.api.get()))}};
-      else answer = {{"nvml", "not reported: " + why}, {"snapshot", nullptr}};
-    } else if (what == "tensor" && images.size() == 1) {
-      report::bench_tensor row = report::bench_tensor_from_json(rq.at("row"));
-      const bench_tensor_spec* spec = cat.find(row.id);
-      if (!spec) {
-        row.status = report::bench_status::failed;
-        row.reason = "the worker does not know this benchmark";
-      } else {
-        run_tensor_bench(api, dev, *spec, images[0], budget, row);
-      }
-      answer = {{"tensor", report::to_json(row)}};
-    } else if (what == "memory" && images.size() == 1) {
-      json rows = json::array();
-      for (const auto& m : run_memory_bench(api, dev, images[0], rq.value("memory", "device"), budget))
-        rows.push_back(report::to_json(m));
-      answer = {{"memory", rows}};
-    } else if (what == "launch" && images.size() == 1) {
-      json rows = json::array();
-      for (const auto& l : run_launch_bench(api, dev, images[0], budget, steady_bench_clock()))
-        rows.push_back(report::to_json(l));
-      answer = {{"latency", rows}};
-    } else if (what == "module-load" && images.size() == 2) {
-      json rows = json::array();
-      for (const auto& l : run_module_load_bench(api, dev, images[0], images[1], budget, steady_bench_clock()))
-        rows.push_back(report::to_json(l));
-      answer = {{"latency", rows}};
-    } else {
-      answer = {{"error", "bad request"}};
+    cuda::nvml_load_result nvml;
+    if (what == "conditions") nvml = cuda::load_nvml();
+    std::vector<std::span<const std::byte>> spans(images.begin(), images.end());
+    try {
+      answer = answer_bench_request(cat, *loaded.api, rq, spans, nvml.api.get(), nvml.error, steady_bench_clock());
+    } catch (const std::exception& e) {
+      answer = {{"error", std::string("bad request: ") + e.what()}};
     }
   }
   if (!cache_dir.empty()) {

@@ -6,7 +6,11 @@
 #include "sm121probe/cli/catalogue.hpp"
 #include "sm121probe/probe/bench.hpp"
 #include "sm121probe/report/bench_render.hpp"
+#include "sm121probe/probe/executor.hpp"
+#include "sm121probe/report/bench_json.hpp"
 #include "support/fake_driver.hpp"
+#include "support/schema.hpp"
+#include "support/toolchain.hpp"
 
 #include <gtest/gtest.h>
 
@@ -69,9 +73,9 @@ std::function<float(int, int)> script(std::vector<float> ms) {
 
 // The bench kernel as a device that computes correctly: every warp's tile is
 // C + unroll * iterations * (A x B). `corrupt` damages one element.
-void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool corrupt) {
+void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool corrupt, double error = 1.0) {
   const probe::bench_case c = spec.make_case(probe::bench_seed);
-  f.on_launch = [c, corrupt](fake_driver& drv, const std::string& entry, void** params) {
+  f.on_launch = [c, corrupt, error](fake_driver& drv, const std::string& entry, void** params) {
     if (entry != "bench_kernel") return CUDA_ERROR_INVALID_VALUE;
     int iterations = 0;
     std::memcpy(&iterations, params[6], sizeof iterations);
@@ -90,7 +94,7 @@ void simulate_tensor(fake_driver& f, const probe::bench_tensor_spec& spec, bool 
           float c0;
           std::memcpy(&c0, c.c.data() + e * 4, 4);
           float v = static_cast<float>(c0 + c.product[e] * times);
-          if (corrupt && w == 7 && e == 33) v += 1.0f;
+          if (corrupt && w == 7 && e == 33) v += static_cast<float>(error);
           std::memcpy(at, &v, 4);
         }
       }
@@ -167,6 +171,80 @@ TEST(BenchDevice, AWrongResultRejectsTheFigure) {
   EXPECT_NE(text.str().find("rejected"), std::string::npos) << text.str();
   EXPECT_EQ(report::render_bench_markdown(r).find("TFLOP/s ("), std::string::npos);
   EXPECT_TRUE(report::bench_failed(r));
+}
+
+TEST(BenchDevice, NarrowFormatsGetALooserBoundButStillCatchWrongResults) {
+  // The narrow-format instructions may accumulate with fewer bits than f32:
+  // 0.01% of the largest possible sum passes, 5% does not. The loop is held at
+  // 256 iterations; the launch grows by whole waves of blocks instead.
+  const auto& nvf4 = spec("tensor.nvf4.native");
+  const double times = 8.0 * 256, largest = nvf4.make_case(probe::bench_seed).magnitude * times;
+  for (const auto& [error, status] : std::vector<std::pair<double, bench_status>>{
+           {1e-4 * largest, bench_status::measured}, {0.05 * largest, bench_status::rejected}}) {
+    fake_driver f;
+    simulate_tensor(f, nvf4, true, error);
+    f.on_elapsed = script({1.0f, 10.0f});
+    report::bench_tensor row;
+    probe::run_tensor_bench(f, 0, nvf4, fake_image, small_budget(), row);
+    EXPECT_EQ(row.status, status) << error << " " << row.verify;
+    EXPECT_EQ(row.iterations, 256);    // 640 wanted (1 ms for 64, 10 ms per launch)
+    EXPECT_EQ(row.warps, 1536 * 3);    // ceil(640 / 256) waves
+  }
+  // The f32-accumulating fallback of the same format keeps the tight bound.
+  fake_driver f;
+  simulate_tensor(f, spec("tensor.nvf4.fallback"), true, 1e-4 * largest);
+  f.on_elapsed = script({1.0f, 10.0f});
+  report::bench_tensor row;
+  probe::run_tensor_bench(f, 0, spec("tensor.nvf4.fallback"), fake_image, small_budget(), row);
+  EXPECT_EQ(row.status, bench_status::rejected) << row.verify;
+}
+
+// The result bounds are wide enough for a correct path under its accumulator
+// model: f32 for the f16/bf16/tf32 paths and every fallback, and a 13-bit
+// mantissa (FP22, the narrowest reported for FP8 MMA on other GPUs) for the
+// narrow-format instructions, each for its longest loop (spec.max_iterations).
+double round_to_bits(double x, int mantissa_bits) {
+  if (x == 0) return 0;
+  int e = 0;
+  const double m = std::frexp(x, &e);  // x = m * 2^e, 0.5 <= |m| < 1
+  return std::ldexp(std::nearbyint(std::ldexp(m, mantissa_bits + 1)), e - mantissa_bits - 1);
+}
+
+TEST(BenchTolerance, CorrectPathsPassUnderTheirAccumulatorModels) {
+  for (const auto& s : cli::builtin_bench_catalogue().tensor) {
+    const probe::bench_case c = s.make_case(probe::bench_seed);
+    if (c.integer) continue;  // s32: exact
+    const bool narrow = s.path == "native" && s.relative_tolerance > 0x1p-20;
+    const int bits = narrow ? 13 : 23;
+    const std::int64_t t = s.max_iterations;
+    std::vector<std::byte> d(128 * 4);
+    for (std::size_t e = 0; e < 128; ++e) {
+      double acc = 0;
+      for (std::int64_t i = 0; i < t; ++i) acc = round_to_bits(acc + c.product[e], bits);
+      float c0;
+      std::memcpy(&c0, c.c.data() + e * 4, 4);
+      float v = c0;
+      for (int u = 0; u < probe::bench_unroll; ++u) v += static_cast<float>(acc);
+      std::memcpy(d.data() + e * 4, &v, 4);
+    }
+    EXPECT_EQ(probe::check_tensor_result(c, d, 1, probe::bench_unroll, t, s.relative_tolerance), "") << s.id();
+    // ... and narrow enough that a result off by 5% of the largest sum is caught.
+    float v0;
+    std::memcpy(&v0, d.data(), 4);
+    v0 += static_cast<float>(0.05 * probe::bench_unroll * t * c.magnitude);
+    std::memcpy(d.data(), &v0, 4);
+    EXPECT_NE(probe::check_tensor_result(c, d, 1, probe::bench_unroll, t, s.relative_tolerance), "") << s.id();
+  }
+}
+
+TEST(BenchWorker, MalformedRequestsAreRefused) {
+  const auto& cat = cli::builtin_bench_catalogue();
+  std::istringstream not_json("not json\n");
+  std::ostringstream out;
+  EXPECT_EQ(probe::bench_worker_main(cat, not_json, out), 2);
+  std::istringstream short_image(R"({"measurement": "tensor", "image_bytes": [100]})" "\nonly a few bytes");
+  EXPECT_EQ(probe::bench_worker_main(cat, short_image, out), 2);
+  EXPECT_EQ(out.str(), "");
 }
 
 TEST(BenchDevice, AKernelThatDoesNothingIsRejected) {
@@ -410,6 +488,122 @@ TEST(BenchRatio, NativeOverFallbackOnlyWhenBothWereMeasured) {
   EXPECT_DOUBLE_EQ(*rows[0].native_over_fallback, 4.0);
   EXPECT_FALSE(rows[1].native_over_fallback.has_value());
   EXPECT_FALSE(rows[2].native_over_fallback.has_value());
+}
+
+// --- the whole run in device mode, in process ---------------------------------------------
+
+// run_bench with the driver double as "the GPU": the device query goes through an
+// in-process executor and every measurement request is answered in this process
+// (what `__worker bench` does), with simulated kernels and scripted events.
+struct device_run {
+  fake_driver f;
+  fake_nvml nvml;
+  scripted_clock clock{{0.05}};
+  bool wrong_fallback = false;
+
+  report::bench_report run(const std::vector<std::string>& only) {
+    f.attrs[CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE] = 1024;
+    nvml.sm = 2400;
+    nvml.reasons = 0x1;
+    const auto& cat = cli::builtin_bench_catalogue();
+    probe::in_process_executor exec(&f);
+    probe::bench_options o;
+    o.only = only;
+    o.budget = small_budget();
+    o.query_executor = &exec;
+    o.in_process = [&](const nlohmann::json& rq, const std::vector<std::span<const std::byte>>& images) {
+      const std::string what = rq.value("measurement", "");
+      if (what == "tensor") {
+        const std::string id = rq["row"]["id"];
+        const bool fallback = id.ends_with(".fallback");
+        simulate_tensor(f, spec(id), fallback && wrong_fallback, 1e6);
+        f.on_elapsed = script({1.0f, fallback ? 20.0f : 10.0f});
+      } else if (what == "memory") {
+        simulate_memory(f, false);
+        f.on_elapsed = script({0.5f});
+      } else {
+        f.on_launch = [](fake_driver&, const std::string&, void**) { return CUDA_SUCCESS; };  // bench_empty
+        f.on_elapsed = script({5.0f});
+      }
+      return probe::answer_bench_request(cat, f, rq, images, &nvml, "", clock);
+    };
+    return probe::run_bench(o, cat, testing::tools(), nullptr);
+  }
+};
+
+TEST(BenchRun, DeviceModeEndToEndThroughTheDriverDouble) {
+  device_run d;
+  const report::bench_report r =
+      d.run({"tensor.bf16.*", "memory.device.*", "memory.pageable-host.read", "launch.*", "module.load.*"});
+  EXPECT_EQ(r.mode, report::run_mode::device);
+  EXPECT_FALSE(r.nothing_timed);
+  EXPECT_EQ(r.target, "sm_121");
+  ASSERT_EQ(r.tensor.size(), 2u);
+  for (const auto& t : r.tensor) {
+    ASSERT_EQ(t.status, bench_status::measured) << t.id << ": " << t.reason;
+    EXPECT_TRUE(t.sass.expected_found) << t.sass.note;
+  }
+  // Same work, median 10 ms vs 20 ms.
+  ASSERT_TRUE(r.tensor[0].native_over_fallback);
+  EXPECT_DOUBLE_EQ(*r.tensor[0].native_over_fallback, 2.0);
+  EXPECT_NEAR(*r.tensor[0].throughput, 1536.0 * 8 * 640 * 4096 / 10e-3 / 1e12, 1e-9);
+  ASSERT_EQ(r.memory.size(), 4u);
+  for (const auto& m : r.memory) EXPECT_NE(m.status, bench_status::failed) << m.id << m.reason;
+  EXPECT_EQ(r.memory[3].id, "memory.pageable-host.read");
+  EXPECT_EQ(r.memory[3].status, bench_status::skipped);  // the double has no pageable memory access
+  ASSERT_EQ(r.latency.size(), 6u);
+  for (const auto& l : r.latency) EXPECT_EQ(l.status, bench_status::measured) << l.id << l.reason;
+  ASSERT_TRUE(r.conditions && r.conditions->before && r.conditions->after);
+  EXPECT_EQ(r.conditions->nvml, "ok");
+  EXPECT_EQ(r.conditions->before->sm_clock_mhz, 2400);
+  EXPECT_FALSE(report::bench_failed(r));
+  EXPECT_EQ(testing::schema_errors(report::to_json(r), std::string(SM121PROBE_SOURCE_DIR) + "/docs/bench.schema.json"),
+            "");
+  std::ostringstream text;
+  report::render_bench_text(r, text);
+  EXPECT_NE(text.str().find("public anchor: ~91-92 TFLOP/s"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("2.00x the fallback"), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find("NOTHING WAS TIMED"), std::string::npos);
+}
+
+// Measurements in real worker processes (a shell standing in for `__worker
+// bench`): a crash or a hang costs that measurement only, and says why.
+TEST(BenchRun, AWorkerThatCrashesOrHangsCostsOneMeasurement) {
+  for (const auto& [script_text, why] : std::vector<std::pair<std::string, std::string>>{
+           {"kill -SEGV $$", "worker process killed by SIGSEGV"},
+           {"exec sleep 30", "timeout: worker killed after 300 ms"},
+           {"echo '{\"error\": \"the driver cannot open the device\"}'", "the driver cannot open the device"}}) {
+    fake_driver f;
+    probe::in_process_executor exec(&f);
+    probe::bench_options o;
+    o.only = {"tensor.f16.native", "launch.round-trip"};
+    o.budget = small_budget();
+    o.query_executor = &exec;
+    o.worker_argv = {"/bin/sh", "-c", script_text, "sh"};
+    o.timeout = std::chrono::milliseconds(300);
+    const auto r = probe::run_bench(o, cli::builtin_bench_catalogue(), testing::tools(), nullptr);
+    ASSERT_EQ(r.tensor.size(), 1u);
+    EXPECT_EQ(r.tensor[0].status, bench_status::failed);
+    EXPECT_EQ(r.tensor[0].reason, why);
+    EXPECT_FALSE(r.tensor[0].throughput.has_value());
+    ASSERT_EQ(r.latency.size(), 1u);
+    EXPECT_EQ(r.latency[0].status, bench_status::failed);
+    ASSERT_TRUE(r.conditions);
+    EXPECT_EQ(r.conditions->nvml, "not reported: " + why);
+    EXPECT_TRUE(report::bench_failed(r));
+  }
+}
+
+TEST(BenchRun, AWrongFallbackIsRejectedAndHasNoRatio) {
+  device_run d;
+  d.wrong_fallback = true;
+  const report::bench_report r = d.run({"tensor.f16.*"});
+  ASSERT_EQ(r.tensor.size(), 2u);
+  EXPECT_EQ(r.tensor[0].status, bench_status::measured) << r.tensor[0].reason;
+  EXPECT_EQ(r.tensor[1].status, bench_status::rejected);
+  EXPECT_FALSE(r.tensor[1].throughput.has_value());
+  EXPECT_FALSE(r.tensor[0].native_over_fallback.has_value());
+  EXPECT_TRUE(report::bench_failed(r));
 }
 
 }  // namespace

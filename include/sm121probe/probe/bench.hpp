@@ -15,6 +15,8 @@
 #include "sm121probe/report/bench_model.hpp"
 #include "sm121probe/util/source_file.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -64,6 +66,9 @@ struct bench_tensor_spec {
   /// the exact inputs is exact in practice; narrow-format tensor instructions may
   /// accumulate with fewer bits (docs/bench.md), so their bound is looser.
   double relative_tolerance = 0x1p-20;
+  /// Most loop iterations per launch: the accumulators' sums grow with them,
+  /// and must stay checkable (docs/bench.md). Longer launches add blocks instead.
+  std::int64_t max_iterations = 1 << 15;
 
   [[nodiscard]] std::string id() const { return "tensor." + format + "." + path; }
   [[nodiscard]] double ops_per_mma() const { return 2.0 * m * n * k; }
@@ -159,10 +164,11 @@ struct bench_budget {
 };
 
 /// Tensor throughput of one compiled benchmark on a device: load `image`,
-/// copy the case in, one launch to size the loop (`iterations` so that a launch
-/// lasts about budget.seconds / min_reps), warm-up, repetitions timed with CUDA
-/// events, then the result of the last launch is read back and checked. A wrong
-/// result leaves the row `rejected` with no figure.
+/// copy the case in, one launch to size the work (`iterations`, up to
+/// spec.max_iterations, then whole waves of blocks, so that a launch lasts about
+/// budget.seconds / min_reps), warm-up, repetitions timed with CUDA events,
+/// then the result of the last launch is read back and checked. A wrong result
+/// leaves the row `rejected` with no figure.
 void run_tensor_bench(cuda::driver_api& api, CUdevice dev, const bench_tensor_spec& spec,
                       std::span<const std::byte> image, const bench_budget& budget, report::bench_tensor& row);
 
@@ -195,6 +201,13 @@ void fill_ratios(std::vector<report::bench_tensor>& rows);
 
 // --- the run ----------------------------------------------------------------------------
 
+class device_executor;
+
+/// One measurement request as the parent sends it to a worker (header and
+/// images) and the worker's one-line JSON answer.
+using bench_request_fn =
+    std::function<nlohmann::json(const nlohmann::json& header, const std::vector<std::span<const std::byte>>& images)>;
+
 struct bench_options {
   std::optional<arch_name> target;  ///< set: offline for this target
   int device = 0;
@@ -203,7 +216,20 @@ struct bench_options {
   std::chrono::milliseconds timeout{120000};  ///< per worker
   std::vector<std::string> worker_argv;       ///< {self, "__worker"}: + "bench"
   std::vector<std::string> command_line;
+  /// Tests: answer requests in this process instead of worker processes, and
+  /// find the device through this executor instead of a query worker.
+  bench_request_fn in_process;
+  device_executor* query_executor = nullptr;
 };
+
+/// Answers one measurement request with `api` (what `__worker bench` does in
+/// its process): "conditions" (NVML through `nvml`, or "not reported:
+/// `nvml_error`"), "tensor", "memory", "launch", "module-load".
+[[nodiscard]] nlohmann::json answer_bench_request(const bench_catalogue& cat, cuda::driver_api& api,
+                                                  const nlohmann::json& request,
+                                                  const std::vector<std::span<const std::byte>>& images,
+                                                  cuda::nvml_api* nvml, const std::string& nvml_error,
+                                                  bench_clock& clock);
 
 /// Ids of every benchmark (tensor, memory, latency), in report order.
 [[nodiscard]] std::vector<std::string> bench_ids(const bench_catalogue& cat);

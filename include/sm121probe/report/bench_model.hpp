@@ -163,8 +163,10 @@ struct bench_report {
   std::vector<std::string> notes;
 };
 
-/// Whether the run should exit 1: a benchmark failed or was rejected, or (offline)
-/// a kernel's SASS does not show its expected tensor instruction count.
+/// Whether the run should exit 1: a benchmark failed (compile, load, launch, a
+/// driver call, its worker) or was rejected (wrong result, unusable timing).
+/// A SASS count that differs from the expected one is a finding shown in the
+/// row (e.g. FP8 emulated on sm_90a), not a failure.
 [[nodiscard]] bool bench_failed(const bench_report& r);
 
 }  // namespace sm121probe::report
