@@ -72,7 +72,7 @@ static probe make_tma_bulk() {
     for (auto& v : in) v = rng.next();
     test_case tc;
     tc.launch.block = {128, 1, 1};
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(in.size() * sizeof(std::uint32_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(in.size() * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };
@@ -112,7 +112,7 @@ static probe make_tma_tensor() {
     tc.launch.grid = {tiles_x, tiles_y, 1};
     tc.launch.block = {128, 1, 1};
     tc.buffers = {{"tensor", to_bytes(in)},
-                  {"boxes", std::vector<std::byte>(tiles_x * tiles_y * box_w * box_h * sizeof(std::uint32_t))}};
+                  {"boxes", poisoned(tiles_x * tiles_y * box_w * box_h * sizeof(std::uint32_t))}};
     // Argument 0 is the tensor map (128 bytes), encoded by the program from buffer 0's device address.
     tc.args = {kernel_arg::scalar(std::array<std::byte, sizeof(CUtensorMap)>{}), kernel_arg::buffer(1)};
     return tc;
