@@ -136,7 +136,7 @@ TEST(Poison, ExpectedZerosMustBeWritten) {
 // The kernels that expect an asynchronous unit to fill shared memory poison
 // it first: the fill (and TMA / cp.async zero fill) is then observable.
 TEST(Poison, SharedMemoryTilesArePoisonedBeforeTheCopy) {
-  for (const char* k : {"kernels/tma_tensor.cu", "kernels/tma_bulk.cu", "kernels/cp_async.cu"}) {
+  for (const char* k : {"kernels/tma_tensor.cu", "kernels/tma_bulk.cu", "kernels/tma_gather4.cu", "kernels/cp_async.cu"}) {
     std::ifstream in(std::string(SM121PROBE_SOURCE_DIR) + "/" + k);
     ASSERT_TRUE(in) << k;
     std::stringstream ss;
