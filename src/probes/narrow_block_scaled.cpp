@@ -87,7 +87,7 @@ probe make_block_scaled(const bs_spec& s) {
     test_case tc;
     tc.buffers = {{"A", to_bytes(a)},     {"B", to_bytes(b)}, {"scale_A", to_bytes(sfa)},
                   {"scale_B", to_bytes(sfb)}, {"C", to_bytes(c)},
-                  {"D", std::vector<std::byte>(c.size() * sizeof(float))}};
+                  {"D", poisoned(c.size() * sizeof(float))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3),
                kernel_arg::buffer(4), kernel_arg::buffer(5), kernel_arg::scalar<unsigned>(filler_code(s.sf))};
     return tc;

@@ -186,7 +186,7 @@ probe make_narrow_mma(narrow_format f, bool kind_f8f6f4, std::uint64_t seed) {
     test_case tc;
     tc.launch.block = {32, 1, 1};
     tc.buffers = {{"A", to_bytes(a)}, {"B", to_bytes(bm)}, {"C", to_bytes(c)},
-                  {"D", std::vector<std::byte>(c.size() * sizeof(float))}};
+                  {"D", poisoned(c.size() * sizeof(float))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3)};
     return tc;
   };
@@ -244,7 +244,7 @@ static probe make_mma_s4() {
     for (auto& x : c) x = rng.uniform(-1000, 1000);
     test_case tc;
     tc.buffers = {{"A", to_bytes(a)}, {"B", to_bytes(b)}, {"C", to_bytes(c)},
-                  {"D", std::vector<std::byte>(c.size() * sizeof(std::int32_t))}};
+                  {"D", poisoned(c.size() * sizeof(std::int32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3)};
     return tc;
   };
