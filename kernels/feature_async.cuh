@@ -60,6 +60,17 @@ __device__ __forceinline__ void fence_proxy_async_smem() {
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
 
+// Fills `words` 32-bit words of shared memory with 0xFFFFFFFF (the project's
+// poison, probe.hpp) before an asynchronous unit is to fill them, so that a
+// copy that writes nothing, or zero fill that does not happen, shows in the
+// result. Every thread of the block takes part; the writes are fenced for the
+// asynchronous proxy and the block synchronises before anyone issues the copy.
+__device__ __forceinline__ void poison_smem(unsigned* tile, unsigned words) {
+  for (unsigned i = threadIdx.x; i < words; i += blockDim.x) tile[i] = 0xffffffffu;
+  fence_proxy_async_smem();
+  __syncthreads();
+}
+
 }  // namespace sm121feat
 
 #endif

@@ -16,6 +16,7 @@ extern "C" __global__ void probe_kernel(const unsigned* in, unsigned* out) {
   __shared__ __align__(128) unsigned tile[words];
   __shared__ __align__(8) unsigned long long bar;
   const unsigned b = sm121feat::smem_addr(&bar), dst = sm121feat::smem_addr(tile);
+  sm121feat::poison_smem(tile, words);  // only what the bulk copy writes can match
   sm121feat::mbar_init_for_block(b);
   if (threadIdx.x == 0) {
     sm121feat::mbar_arrive_expect_tx(b, bytes);

@@ -6,6 +6,8 @@
 // cp.async.bulk.tensor.2d ... mbarrier::complete_tx::bytes, waits on the
 // mbarrier, and writes the 128 words to its slot of `out`. The boxes of the
 // last block column reach past column 40: their right half must read as zero.
+// The tile starts as 0xFFFFFFFF words (poison), so only words the TMA unit
+// really wrote, zero fill included, can match.
 //
 // Expected on sm_121: native (TMA tile loads compile for plain sm_121 and are
 // reported working on GB10). No fallback variant: TMA is sm_90+.
@@ -20,6 +22,7 @@ extern "C" __global__ void probe_kernel(const __grid_constant__ tensor_map_param
   __shared__ __align__(128) unsigned tile[box_words];
   __shared__ __align__(8) unsigned long long bar;
   const unsigned b = sm121feat::smem_addr(&bar), dst = sm121feat::smem_addr(tile);
+  sm121feat::poison_smem(tile, box_words);  // the zero fill must be written, not left over
   sm121feat::mbar_init_for_block(b);
   if (threadIdx.x == 0) {
     const int x = static_cast<int>(blockIdx.x * box_w), y = static_cast<int>(blockIdx.y * box_h);

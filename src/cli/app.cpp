@@ -27,7 +27,8 @@ constexpr std::string_view exit_code_help =
     "  0  report written; nothing fails the run\n"
     "  1  report written; a probe worse than expected or breaking its --expect rule\n"
     "     (scan: a file failing or unreadable; compare: something regressed;\n"
-    "     merge: a host deviates from the majority; doctor: an error finding)\n"
+    "     merge: a host deviates from the majority; doctor: an error finding;\n"
+    "     bench: a benchmark failed, or its result was wrong and its figure rejected)\n"
     "  2  usage or input error: bad flag, missing, malformed or newer-schema input, unwritable output\n"
     "  3  environment error: NVRTC or nvJitLink cannot be loaded (doctor: the Python interpreter fails)\n"
     "  4  internal error (a bug in sm121-probe; please report it)\n"
@@ -47,13 +48,14 @@ constexpr std::string_view examples_help =
     "  sm121-probe merge reports/*.json     fleet view, deviating hosts marked\n"
     "  sm121-probe list                     the probe catalog\n"
     "  sm121-probe scan /usr/local/cuda/lib64   which GPU code libraries carry and whether it runs\n"
-    "  sm121-probe doctor --python          which compiler, JIT or setting here will fail on the GPU, and the fix\n";
+    "  sm121-probe doctor --python          which compiler, JIT or setting here will fail on the GPU, and the fix\n"
+    "  sm121-probe bench --target sm_121    offline: SASS tensor instructions per loop, nothing timed\n";
 
 // Exit status when stdout is a pipe whose reader has gone (as if killed by SIGPIPE).
 constexpr int broken_pipe_status = 128 + 13;
 
 bool is_subcommand(const std::string& arg) {
-  static constexpr std::array names = {"run", "list", "scan", "compare", "merge", "doctor", "__worker", "__doctor", "help"};
+  static constexpr std::array names = {"run", "list", "scan", "compare", "merge", "doctor", "bench", "__worker", "__doctor", "help"};
   return std::find(names.begin(), names.end(), arg) != names.end();
 }
 
@@ -86,6 +88,7 @@ int run(std::span<const std::string> args_in, context& ctx) {
   commands.push_back(add_compare_command(root, ctx));
   commands.push_back(add_merge_command(root, ctx));
   commands.push_back(add_doctor_command(root, ctx));
+  commands.push_back(add_bench_command(root, ctx));
   commands.push_back(add_worker_command(root, ctx));
   commands.push_back(add_doctor_worker_command(root, ctx));
 

@@ -13,8 +13,13 @@ command add_worker_command(CLI::App& root, context& ctx) {
   auto mode = std::make_shared<std::string>();
   CLI::App* sub = root.add_subcommand("__worker", "");
   sub->group("");  // hidden from --help
-  sub->add_option("mode", *mode, "query | attempt")->required()->check(CLI::IsMember({"query", "attempt"}));
-  return {sub, [mode, &ctx] { return probe::worker_main(builtin_catalogue(), *mode, std::cin, ctx.out); }};
+  sub->add_option("mode", *mode, "query | attempt | bench")
+      ->required()
+      ->check(CLI::IsMember({"query", "attempt", "bench"}));
+  return {sub, [mode, &ctx] {
+            if (*mode == "bench") return probe::bench_worker_main(builtin_bench_catalogue(), std::cin, ctx.out);
+            return probe::worker_main(builtin_catalogue(), *mode, std::cin, ctx.out);
+          }};
 }
 
 }  // namespace sm121probe::cli

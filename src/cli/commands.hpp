@@ -24,6 +24,7 @@ command add_merge_command(CLI::App& root, context& ctx);
 command add_worker_command(CLI::App& root, context& ctx);
 command add_doctor_command(CLI::App& root, context& ctx);
 command add_doctor_worker_command(CLI::App& root, context& ctx);
+command add_bench_command(CLI::App& root, context& ctx);
 
 /// Default name of the run report.
 inline constexpr const char* default_report_path = "sm121-probe-report.json";

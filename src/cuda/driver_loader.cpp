@@ -88,6 +88,13 @@ class real_driver final : public driver_api {
                                    CUtensorMapL2promotion l2, CUtensorMapFloatOOBfill oob) override {
     return SM121_CALL(p_tensor_map_encode_tiled, map, type, rank, addr, dim, strides, box, estrides, il, sw, l2, oob);
   }
+  CUresult event_create(CUevent* e, unsigned flags) override { return SM121_CALL(p_event_create, e, flags); }
+  CUresult event_record(CUevent e, CUstream s) override { return SM121_CALL(p_event_record, e, s); }
+  CUresult event_synchronize(CUevent e) override { return SM121_CALL(p_event_synchronize, e); }
+  CUresult event_elapsed_time(float* ms, CUevent a, CUevent b) override {
+    return p_event_elapsed_time_v2 ? p_event_elapsed_time_v2(ms, a, b) : SM121_CALL(p_event_elapsed_time, ms, a, b);
+  }
+  CUresult event_destroy(CUevent e) override { return SM121_CALL(p_event_destroy, e); }
 
  private:
   void* lib;
@@ -127,6 +134,13 @@ class real_driver final : public driver_api {
   SM121_DRIVER_FN(p_launch_kernel_ex, "cuLaunchKernelEx", cuLaunchKernelEx);
   SM121_DRIVER_FN(p_occupancy_max_active_clusters, "cuOccupancyMaxActiveClusters", cuOccupancyMaxActiveClusters);
   SM121_DRIVER_FN(p_tensor_map_encode_tiled, "cuTensorMapEncodeTiled", cuTensorMapEncodeTiled);
+  SM121_DRIVER_FN(p_event_create, "cuEventCreate", cuEventCreate);
+  SM121_DRIVER_FN(p_event_record, "cuEventRecord", cuEventRecord);
+  SM121_DRIVER_FN(p_event_synchronize, "cuEventSynchronize", cuEventSynchronize);
+  // cuda.h maps cuEventElapsedTime to the _v2 entry point (CUDA 12.8+); older drivers have only the first.
+  SM121_DRIVER_FN(p_event_elapsed_time_v2, "cuEventElapsedTime_v2", cuEventElapsedTime_v2);
+  SM121_DRIVER_FN(p_event_elapsed_time, "cuEventElapsedTime", cuEventElapsedTime_v2);
+  SM121_DRIVER_FN(p_event_destroy, "cuEventDestroy_v2", cuEventDestroy_v2);
 };
 
 #undef SM121_CALL

@@ -31,7 +31,7 @@ static probe make_cuda_fma() {
     tc.launch.grid = {n / 256, 1, 1};
     tc.launch.block = {256, 1, 1};
     tc.buffers = {{"a", to_bytes(a)}, {"x", to_bytes(x)}, {"b", to_bytes(b)},
-                  {"y", std::vector<std::byte>(n * sizeof(float))}};
+                  {"y", poisoned(n * sizeof(float))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3),
                kernel_arg::scalar(n)};
     return tc;

@@ -126,7 +126,7 @@ static probe make_cluster_launch() {
     tc.launch.grid = {launch_blocks, 1, 1};
     tc.launch.block = {32, 1, 1};
     tc.launch.cluster = {2, 1, 1};
-    tc.buffers = {{"registers", std::vector<std::byte>(launch_blocks * 4 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"registers", poisoned(launch_blocks * 4 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0)};
     return tc;
   };
@@ -167,7 +167,7 @@ static probe make_cluster_dsmem() {
     tc.launch.grid = {8, 1, 1};
     tc.launch.block = {64, 1, 1};
     tc.launch.cluster = {4, 1, 1};
-    tc.buffers = {{"neighbour", std::vector<std::byte>(8 * 64 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"neighbour", poisoned(8 * 64 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0)};
     return tc;
   };

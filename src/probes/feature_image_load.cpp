@@ -99,7 +99,7 @@ static probe make_image_load(const image& img) {
     test_case tc;
     tc.launch.grid = {n / 256, 1, 1};
     tc.launch.block = {256, 1, 1};
-    tc.buffers = {{"x", to_bytes(x)}, {"y", std::vector<std::byte>(n * sizeof(std::uint32_t))}};
+    tc.buffers = {{"x", to_bytes(x)}, {"y", poisoned(n * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::scalar(n)};
     return tc;
   };

@@ -156,7 +156,7 @@ static probe make_smem_max() {
     test_case tc;
     tc.launch.block = {smem_threads, 1, 1};
     tc.launch.dynamic_smem_bytes = bytes;
-    tc.buffers = {{"out", std::vector<std::byte>(3 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"out", poisoned(3 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::scalar(words_for(bytes))};
     return tc;
   };

@@ -85,7 +85,7 @@ static probe make_tcgen05_alloc() {
   p.make_case = [](const exec_facts&) {
     test_case tc;
     tc.launch.block = {128, 1, 1};
-    tc.buffers = {{"checks", std::vector<std::byte>(4 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"checks", poisoned(4 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0)};
     return tc;
   };
@@ -118,7 +118,7 @@ static probe make_tcgen05_mma() {
     tc.launch.block = {128, 1, 1};
     tc.buffers = {{"A", to_bytes(half_matrix(rng, 128 * 16, a))},
                   {"B", to_bytes(half_matrix(rng, 16 * 16, b))},
-                  {"D", std::vector<std::byte>(128 * 16 * sizeof(float))}};
+                  {"D", poisoned(128 * 16 * sizeof(float))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2)};
     return tc;
   };
@@ -150,7 +150,7 @@ static probe make_tcgen05_ld() {
     for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint32_t>((i + 1) * 0x9e3779b9u);
     test_case tc;
     tc.launch.block = {128, 1, 1};
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(in.size() * sizeof(std::uint32_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(in.size() * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };
@@ -198,7 +198,7 @@ static probe make_wgmma_mma_async() {
     tc.buffers = {{"A", to_bytes(ha)},
                   {"B", to_bytes(hb)},
                   {"C", to_bytes(c)},
-                  {"D", std::vector<std::byte>(64 * 8 * sizeof(float))}};
+                  {"D", poisoned(64 * 8 * sizeof(float))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3)};
     return tc;
   };

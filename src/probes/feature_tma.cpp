@@ -19,7 +19,10 @@ namespace {
 constexpr unsigned tensor_w = 40, tensor_h = 24, box_w = 16, box_h = 8;
 constexpr unsigned tiles_x = (tensor_w + box_w - 1) / box_w, tiles_y = (tensor_h + box_h - 1) / box_h;
 
-void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
+// The host program of tma.tensor and tma.gather4: encodes the tensor map of
+// buffer 0 (box bw x bh) and passes it as argument 0.
+program_fn tensor_map_program(unsigned bw, unsigned bh) {
+  return [bw, bh](session& s, const test_case& tc, const probe& p) {
   if (!s.load(tc.entry)) return;
   std::vector<placed_buffer> placed;
   const bool launched = s.stage(report::stage_kind::launch, [&]() -> stage_outcome {
@@ -27,7 +30,7 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
     CUtensorMap map{};
     const cuuint64_t dims[2] = {tensor_w, tensor_h};
     const cuuint64_t strides[1] = {tensor_w * sizeof(std::uint32_t)};  // bytes between rows
-    const cuuint32_t box[2] = {box_w, box_h};
+    const cuuint32_t box[2] = {bw, bh};
     const cuuint32_t element_strides[2] = {1, 1};
     const CUresult r = s.api().tensor_map_encode_tiled(
         &map, CU_TENSOR_MAP_DATA_TYPE_UINT32, 2, reinterpret_cast<void*>(placed.at(0).device_address), dims, strides,
@@ -37,7 +40,7 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
       return stage_outcome::failure(
           s.name(r), fmt::format("cuTensorMapEncodeTiled failed for a 2-D uint32 tensor of {} x {} with a {} x {} "
                                  "box (no interleave, no swizzle, zero fill)",
-                                 tensor_w, tensor_h, box_w, box_h));
+                                 tensor_w, tensor_h, bw, bh));
     std::vector<std::byte> map_bytes(sizeof map);
     std::memcpy(map_bytes.data(), &map, sizeof map);
     param_block params(tc, placed, {std::move(map_bytes)});
@@ -46,6 +49,7 @@ void tma_tensor_program(session& s, const test_case& tc, const probe& p) {
   if (!launched) return;
   s.stage(report::stage_kind::verify,
           [&]() -> stage_outcome { return verify_outputs(s, tc, placed, p.reference(tc)); });
+  };
 }
 
 }  // namespace
@@ -72,7 +76,7 @@ static probe make_tma_bulk() {
     for (auto& v : in) v = rng.next();
     test_case tc;
     tc.launch.block = {128, 1, 1};
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(in.size() * sizeof(std::uint32_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(in.size() * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };
@@ -104,7 +108,7 @@ static probe make_tma_tensor() {
   p.expected = {{"skipped", "skipped", "skipped", "native", "native", "native", "native"}, "ptx-tma"};
   p.variants = native_only();
   p.skip_reason = needs_sm90("the bulk-copy engine (TMA) and transaction-count mbarriers");
-  p.program = tma_tensor_program;
+  p.program = tensor_map_program(box_w, box_h);
   p.make_case = [](const exec_facts&) {
     std::vector<std::uint32_t> in(tensor_w * tensor_h);
     for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint32_t>(0x10000u + i * 3u);
@@ -112,7 +116,7 @@ static probe make_tma_tensor() {
     tc.launch.grid = {tiles_x, tiles_y, 1};
     tc.launch.block = {128, 1, 1};
     tc.buffers = {{"tensor", to_bytes(in)},
-                  {"boxes", std::vector<std::byte>(tiles_x * tiles_y * box_w * box_h * sizeof(std::uint32_t))}};
+                  {"boxes", poisoned(tiles_x * tiles_y * box_w * box_h * sizeof(std::uint32_t))}};
     // Argument 0 is the tensor map (128 bytes), encoded by the program from buffer 0's device address.
     tc.args = {kernel_arg::scalar(std::array<std::byte, sizeof(CUtensorMap)>{}), kernel_arg::buffer(1)};
     return tc;
@@ -132,8 +136,57 @@ static probe make_tma_tensor() {
   return p;
 }
 
+static probe make_tma_gather4() {
+  probe p;
+  p.id = "tma.gather4";
+  p.category = "data-movement";
+  p.description = "TMA row gather: cp.async.bulk.tensor.2d .tile::gather4 (four rows per instruction, .shared::cta)";
+  p.details =
+      "Four arbitrary rows of a 2-D tensor in one TMA instruction (cp.async.bulk.tensor.2d.shared::cta.global"
+      ".tile::gather4), through a cuTensorMapEncodeTiled map with a 16 x 1 box; the second block's rows reach past "
+      "the last column, so zero fill is checked too (the tile is poisoned first). Gather4 feeds MoE and paged "
+      "attention kernels on datacenter Blackwell. Users report it rejected for sm_121a: ptxas 13.0 indeed "
+      "rejects it with a .shared::cluster destination on every sm_12x target, but accepts the .shared::cta form "
+      "this probe uses for plain sm_121; whether GB10 executes it only a run can tell.";
+  p.kernel = "kernels/tma_gather4.cu";
+  // Expected on sm_80, sm_86, sm_89, sm_90, sm_100, sm_120, sm_121 (docs/probes.md), and why:
+  // gather4 is a Blackwell TMA mode (ptxas rejects it for sm_90a); the sm_12x cells are open.
+  p.expected = {{"skipped", "skipped", "skipped", "failing", "native", "unknown", "unknown"}, "ptx-tma-gather4"};
+  p.variants = native_only();
+  p.skip_reason = needs_sm90("the bulk-copy engine (TMA) and transaction-count mbarriers");
+  p.program = tensor_map_program(16, 1);
+  p.make_case = [](const exec_facts&) {
+    std::vector<std::uint32_t> in(tensor_w * tensor_h);
+    for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint32_t>(0x20000u + i * 5u);
+    test_case tc;
+    tc.launch.grid = {2, 1, 1};
+    tc.launch.block = {64, 1, 1};
+    tc.buffers = {{"tensor", to_bytes(in)}, {"rows", poisoned(2 * 4 * 16 * sizeof(std::uint32_t))}};
+    tc.args = {kernel_arg::scalar(std::array<std::byte, sizeof(CUtensorMap)>{}), kernel_arg::buffer(1)};
+    return tc;
+  };
+  p.reference = [](const test_case& tc) {
+    const auto in = from_bytes<std::uint32_t>(tc.buffers[0].init);
+    expectation e{1, elem_type::u32, {}, {}};
+    for (unsigned blk = 0; blk < 2; ++blk)
+      for (unsigned row : {1u + blk, 3u + blk, 22u + blk, 7u + blk})
+        for (unsigned c = 0; c < 16; ++c) {
+          const unsigned x = 32 * blk + c;
+          e.values.push_back(x < tensor_w ? in[row * tensor_w + x] : 0.0);
+        }
+    return std::vector<expectation>{e};
+  };
+  return p;
+}
+
 // Registration: one line per probe (the key orders the report; docs/architecture.md).
 SM121PROBE_FAMILY(520, make_tma_bulk);
 SM121PROBE_FAMILY(521, make_tma_tensor);
+SM121PROBE_FAMILY(522, make_tma_gather4);
+SM121PROBE_SOURCE("ptx-tma-gather4",
+                  "PTX ISA, cp.async.bulk.tensor .tile::gather4: a Blackwell TMA load mode (sm_100a/f); ptxas 13.0 "
+                  "rejects it for sm_90a, and for sm_12x with a .shared::cluster destination, but accepts the "
+                  ".shared::cta form for sm_120/sm_121 (measured); users report it rejected on sm_121a",
+                  "https://docs.nvidia.com/cuda/parallel-thread-execution/#data-movement-and-conversion-instructions-cp-async-bulk-tensor");
 
 }  // namespace sm121probe::probe

@@ -30,7 +30,7 @@ static probe make_cp_async() {
     for (auto& v : in) v = rng.next() | 1u;  // never 0, so a missing copy cannot look like a zero fill
     test_case tc;
     tc.launch.block = {128, 1, 1};
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(in.size() * sizeof(std::uint32_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(in.size() * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };
@@ -69,7 +69,7 @@ static probe make_stmatrix() {
     for (std::size_t i = 0; i < in.size(); ++i)
       in[i] = static_cast<std::uint32_t>((0x1000 + 2 * i) | ((0x1000 + 2 * i + 1) << 16));  // distinct halves
     test_case tc;
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(2 * 4 * 64 * sizeof(std::uint16_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(2 * 4 * 64 * sizeof(std::uint16_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };
@@ -111,7 +111,7 @@ static probe make_elect_sync() {
   p.skip_reason = needs_sm90("the instruction");
   p.make_case = [](const exec_facts&) {
     test_case tc;
-    tc.buffers = {{"checks", std::vector<std::byte>(3 * 32 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"checks", poisoned(3 * 32 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0)};
     return tc;
   };
@@ -147,7 +147,7 @@ static probe make_redux_sync() {
     x[7] = -2000000000;  // extremes, so that signed and unsigned min/max differ
     x[19] = 2000000000;
     test_case tc;
-    tc.buffers = {{"x", to_bytes(x)}, {"out", std::vector<std::byte>(9 * 32 * sizeof(std::int32_t))}};
+    tc.buffers = {{"x", to_bytes(x)}, {"out", poisoned(9 * 32 * sizeof(std::int32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };

@@ -22,7 +22,7 @@ static probe make_ldmatrix() {
     std::vector<std::uint16_t> in(4 * 8 * 8);
     for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint16_t>(0x1000 + i * 7);  // distinct
     test_case tc;
-    tc.buffers = {{"in", to_bytes(in)}, {"out", std::vector<std::byte>(2 * 128 * sizeof(std::uint32_t))}};
+    tc.buffers = {{"in", to_bytes(in)}, {"out", poisoned(2 * 128 * sizeof(std::uint32_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1)};
     return tc;
   };

@@ -113,7 +113,7 @@ probe make_mma(const mma_spec& spec) {
     tc.buffers = {{"A", encode(spec.in, a)},
                   {"B", encode(spec.in, b)},
                   {"C", encode_acc(spec.acc, c)},
-                  {"D", std::vector<std::byte>(c.size() * elem_size(acc_elem(spec.acc)))}};
+                  {"D", poisoned(c.size() * elem_size(acc_elem(spec.acc)))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3)};
     return tc;
   };

@@ -114,9 +114,9 @@ probe make_cvt(const cvt_spec& s) {
     tc.launch.grid = {1, 1, 1};
     tc.launch.block = {256, 1, 1};
     tc.buffers = {{"dec_in", to_bytes(dec_in)},
-                  {"dec_out", std::vector<std::byte>(dec_in.size() * sizeof(std::uint32_t))},
+                  {"dec_out", poisoned(dec_in.size() * sizeof(std::uint32_t))},
                   {"enc_in", to_bytes(enc_in)},
-                  {"enc_out", std::vector<std::byte>(pairs * s.encoders.size() * sizeof(std::uint16_t))}};
+                  {"enc_out", poisoned(pairs * s.encoders.size() * sizeof(std::uint16_t))}};
     tc.args = {kernel_arg::buffer(0), kernel_arg::buffer(1), kernel_arg::buffer(2), kernel_arg::buffer(3),
                kernel_arg::scalar<int>(static_cast<int>(n_codes)), kernel_arg::scalar<int>(static_cast<int>(pairs))};
     return tc;

@@ -222,6 +222,34 @@ class fake_driver final : public cuda::driver_api {
     return tensor_map_result;
   }
 
+  // --- CUDA events (bench): a scripted clock ---------------------------------------
+  /// Answers each cuEventElapsedTime call (the start and end events as
+  /// created, counting from 0). Default: 1 ms.
+  std::function<float(int start_event, int end_event)> on_elapsed = [](int, int) { return 1.0f; };
+  CUresult event_result = CUDA_SUCCESS;  ///< returned by every event call
+  int events_created = 0, events_recorded = 0, events_destroyed = 0, elapsed_queries = 0;
+  CUresult event_create(CUevent* e, unsigned) override {
+    if (event_result != CUDA_SUCCESS) return event_result;
+    event_ids.push_back(std::make_unique<int>(events_created++));
+    *e = reinterpret_cast<CUevent>(event_ids.back().get());
+    return CUDA_SUCCESS;
+  }
+  CUresult event_record(CUevent, CUstream) override {
+    ++events_recorded;
+    return event_result;
+  }
+  CUresult event_synchronize(CUevent) override { return event_result; }
+  CUresult event_elapsed_time(float* ms, CUevent a, CUevent b) override {
+    if (event_result != CUDA_SUCCESS) return event_result;
+    ++elapsed_queries;
+    *ms = on_elapsed(*reinterpret_cast<int*>(a), *reinterpret_cast<int*>(b));
+    return CUDA_SUCCESS;
+  }
+  CUresult event_destroy(CUevent) override {
+    ++events_destroyed;
+    return CUDA_SUCCESS;
+  }
+
   CUresult host_register_result = CUDA_SUCCESS;
   CUresult func_attribute_result = CUDA_SUCCESS;
   CUresult cluster_launch_result = CUDA_SUCCESS;
@@ -261,6 +289,7 @@ class fake_driver final : public cuda::driver_api {
   std::map<CUdeviceptr, std::vector<std::byte>> memory;
   std::vector<std::unique_ptr<std::byte[]>> managed;
   std::vector<std::unique_ptr<std::string>> entries;
+  std::vector<std::unique_ptr<int>> event_ids;
 };
 
 }  // namespace sm121probe::testing

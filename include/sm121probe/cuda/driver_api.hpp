@@ -65,6 +65,16 @@ class driver_api {
                                            const cuuint32_t* element_strides, CUtensorMapInterleave interleave,
                                            CUtensorMapSwizzle swizzle, CUtensorMapL2promotion l2_promotion,
                                            CUtensorMapFloatOOBfill oob_fill) = 0;
+
+  // CUDA events (`bench` timing). Not pure: a double that does not time
+  // anything answers CUDA_ERROR_NOT_SUPPORTED.
+  virtual CUresult event_create(CUevent* /*event*/, unsigned /*flags*/) { return CUDA_ERROR_NOT_SUPPORTED; }
+  virtual CUresult event_record(CUevent /*event*/, CUstream /*stream*/) { return CUDA_ERROR_NOT_SUPPORTED; }
+  virtual CUresult event_synchronize(CUevent /*event*/) { return CUDA_ERROR_NOT_SUPPORTED; }
+  virtual CUresult event_elapsed_time(float* /*ms*/, CUevent /*start*/, CUevent /*end*/) {
+    return CUDA_ERROR_NOT_SUPPORTED;
+  }
+  virtual CUresult event_destroy(CUevent /*event*/) { return CUDA_ERROR_NOT_SUPPORTED; }
 };
 
 /// The outcome of trying to load the real driver.

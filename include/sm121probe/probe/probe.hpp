@@ -179,6 +179,16 @@ void run_standard_program(session& s, const test_case& tc, const probe& p);
 
 // --- byte helpers for building test cases --------------------------------------
 
+/// The byte every output buffer starts as: 0xFF makes f32/f64/f16/bf16 NaN,
+/// s32/s8 -1 and unsigned words all ones, so a kernel that writes nothing (or
+/// skips an element) fails verification instead of passing on zeros.
+inline constexpr std::byte poison_byte{0xff};
+
+/// `bytes` bytes of poison: the initial contents of an output buffer.
+[[nodiscard]] inline std::vector<std::byte> poisoned(std::size_t bytes) {
+  return std::vector<std::byte>(bytes, poison_byte);
+}
+
 template <typename T>
 std::vector<std::byte> to_bytes(const std::vector<T>& v) {
   static_assert(std::is_trivially_copyable_v<T>);
