@@ -62,6 +62,25 @@
 #define SM121_NVF4_SEL_B_BYTE 0
 #define SM121_NVF4_SEL_B_THREAD 1
 
+// --- sparse (mma.sp::ordered_metadata, A 2:4 structured; sparsity selector 0) ---
+// m16n8k64 .kind::f8f6f4 with e2m1 operands in byte containers (sm_120a/f).
+// Operands: SM121_OPS_MMA_SP_F32 (the last: the metadata register).
+#define SM121_PTX_MMA_SP_F8F6F4_E2M1                                                                     \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k64.row.col.kind::f8f6f4.f32.e2m1.e2m1.f32 {%0,%1,%2,%3}, " \
+  "{%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0;"
+// m16n8k128 .kind::mxf4, scale_vec::2X, ue8m0 scales, selectors {0, 0}: sm_120a / sm_121a only
+// (ptxas 13.0 rejects it for sm_121f). Operands: SM121_OPS_MMA_SP_F32_SCALED.
+#define SM121_PTX_MMA_SP_MXF4                                                                                   \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k128.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1" \
+  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0, %17, {0, 0}, %18, "  \
+  "{0, 0};"
+// m16n8k128 .kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4), selectors {0, 0}: sm_120a /
+// sm_121a only. Operands: SM121_OPS_MMA_SP_F32_SCALED.
+#define SM121_PTX_MMA_SP_NVF4                                                                                      \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k128.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1" \
+  ".f32.ue4m3 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0, %17, {0, 0}, %18, "     \
+  "{0, 0};"
+
 // m8n8k32 s4 x s4 -> s32 (the int4 form ptxas emulates on sm_90 and later).
 // Operands: SM121_OPS_MMA_S4.
 #define SM121_PTX_MMA_S4 "mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32 {%0,%1}, {%2}, {%3}, {%4,%5};"
