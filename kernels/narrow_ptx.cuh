@@ -29,34 +29,42 @@
   "mma.sync.aligned.m16n8k32.row.col.kind::f8f6f4.f32." TA "." TB ".f32 {%0,%1,%2,%3}, "     \
   "{%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13};"
 
-// Block-scaled m16n8k32, kind::mxf8f6f4, scale_vec::1X, ue8m0 scales, with the
-// selectors {byte-id-a, thread-id-a} = {1, 1} and {byte-id-b, thread-id-b} = {2, 3}.
+// Block-scaled forms with their selectors as text: SA = "byte-id-a, thread-id-a",
+// SB = "byte-id-b, thread-id-b" (PTX ISA "Block Scaling for mma.sync").
 // Operands: SM121_OPS_MMA_F32_SCALED (the last two: scale-a-data, scale-b-data).
-#define SM121_PTX_MMA_MXF8F6F4(TA, TB)                                                        \
-  "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32." TA "." TB \
-  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {1, 1}, %15, {2, 3};"
+// m16n8k32, kind::mxf8f6f4, scale_vec::1X, ue8m0 scales.
+#define SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, SA, SB)                                                     \
+  "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32." TA "." TB        \
+  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+// m16n8k64, kind::mxf4, scale_vec::2X, ue8m0 scales (MXFP4).
+#define SM121_PTX_MMA_MXF4_AT(SA, SB)                                                                  \
+  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1.f32.ue8m0 " \
+  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+// m16n8k64, kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4); 4X: byte-id 0.
+#define SM121_PTX_MMA_NVF4_AT(SA, SB)                                                                      \
+  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1.f32.ue4m3 " \
+  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+
+// The selector-0 forms: the verdict-bearing cases of mma.mxf8f6f4 / mma.mxf4 / mma.nvf4
+// (the layout CUTLASS's SM120 atoms use).
+#define SM121_PTX_MMA_MXF8F6F4_SEL0(TA, TB) SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, "0, 0", "0, 0")
+#define SM121_PTX_MMA_MXF4_SEL0 SM121_PTX_MMA_MXF4_AT("0, 0", "0, 0")
+#define SM121_PTX_MMA_NVF4_SEL0 SM121_PTX_MMA_NVF4_AT("0, 0", "0, 0")
+
+// The non-zero selector forms (the .sel probes, and the SASS class representatives):
+// mxf8f6f4 {byte-id-a, thread-id-a} = {1, 1}, {byte-id-b, thread-id-b} = {2, 3};
+// mxf4 {2, 1} and {2, 2}; nvf4 {0, 1} and {0, 1}.
+#define SM121_PTX_MMA_MXF8F6F4(TA, TB) SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, "1, 1", "2, 3")
 #define SM121_MXF8F6F4_SEL_A_BYTE 1
 #define SM121_MXF8F6F4_SEL_A_THREAD 1
 #define SM121_MXF8F6F4_SEL_B_BYTE 2
 #define SM121_MXF8F6F4_SEL_B_THREAD 3
-
-// Block-scaled m16n8k64, kind::mxf4, scale_vec::2X, ue8m0 scales (MXFP4), with
-// {byte-id-a, thread-id-a} = {2, 1} and {byte-id-b, thread-id-b} = {2, 2}.
-// Operands: SM121_OPS_MMA_F32_SCALED.
-#define SM121_PTX_MMA_MXF4                                                                     \
-  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1.f32.ue8m0 " \
-  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {2, 1}, %15, {2, 2};"
+#define SM121_PTX_MMA_MXF4 SM121_PTX_MMA_MXF4_AT("2, 1", "2, 2")
 #define SM121_MXF4_SEL_A_BYTE 2
 #define SM121_MXF4_SEL_A_THREAD 1
 #define SM121_MXF4_SEL_B_BYTE 2
 #define SM121_MXF4_SEL_B_THREAD 2
-
-// Block-scaled m16n8k64, kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4), with
-// {byte-id-a, thread-id-a} = {0, 1} and {byte-id-b, thread-id-b} = {0, 1} (4X: byte-id 0).
-// Operands: SM121_OPS_MMA_F32_SCALED.
-#define SM121_PTX_MMA_NVF4                                                                     \
-  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1.f32.ue4m3 " \
-  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {0, 1}, %15, {0, 1};"
+#define SM121_PTX_MMA_NVF4 SM121_PTX_MMA_NVF4_AT("0, 1", "0, 1")
 #define SM121_NVF4_SEL_A_BYTE 0
 #define SM121_NVF4_SEL_A_THREAD 1
 #define SM121_NVF4_SEL_B_BYTE 0
