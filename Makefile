@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 FUZZ_ARGS  ?=
 HAVE_CLANG := $(shell command -v clang++-14 >/dev/null 2>&1 && echo yes)
 
-.PHONY: all deps toolkits configure build run test bench asan-test clean
+.PHONY: all deps toolkits configure build run test bench asan-test gpu-check clean
 
 all: build
 
@@ -42,6 +42,13 @@ test: build toolkits
 asan-test:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	  $(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DSM121PROBE_SANITIZE=ON -DSM121PROBE_BUILD_BENCH=OFF"
+
+# On a machine with an NVIDIA GPU: build, run the battery in device mode, print every
+# probe's verdict against the expectation for that GPU and a summary to paste into an
+# issue (scripts/gpu-check.sh). Without a GPU: one line, nothing built, and the script
+# exits 77 (make then reports "Error 77" and exits 2).
+gpu-check:
+	@./scripts/gpu-check.sh
 
 # Benchmarks (bench/) are built only by this target, never by `make build` or `make test`.
 bench: build

@@ -4,7 +4,9 @@
 //                    A e4m3 (MXFP8), B e2m1 (MXFP4) in byte containers;
 //   SM121_BS_KIND=1: kind::mxf4, m16n8k64, scale_vec::2X, ue8m0 (MXFP4);
 //   SM121_BS_KIND=2: kind::mxf4nvf4, m16n8k64, scale_vec::4X, ue4m3 (NVFP4).
-// The selectors are non-zero where the kind allows it, and every scale byte
+// SM121_BS_SEL=0 (the verdict-bearing probes): selectors {0, 0} for A and B,
+// the layout CUTLASS's SM120 atoms use; SM121_BS_SEL=1 (the .sel probes): the
+// non-zero byte-id / thread-id selectors of narrow_ptx.cuh. Every scale byte
 // the hardware must not read holds `filler` (a valid but different scale), so
 // a wrong lane or byte selection shows in the result.
 // Expected on sm_121: native (QMMA.SF for mxf8f6f4, OMMA.SF for the FP4 kinds);
@@ -19,6 +21,9 @@
 #ifndef SM121_BS_KIND
 #error "compile with -DSM121_BS_KIND=<0|1|2>"
 #endif
+#ifndef SM121_BS_SEL
+#define SM121_BS_SEL 0
+#endif
 
 #if SM121_BS_KIND == 0
 #define SM121_K 32
@@ -26,30 +31,30 @@
 #define SM121_A_FMT sm121::narrow_format::e4m3
 #define SM121_B_FMT sm121::narrow_format::e2m1
 #define SM121_SF_FMT sm121::narrow_format::ue8m0
-#define SM121_SEL_A_BYTE SM121_MXF8F6F4_SEL_A_BYTE
-#define SM121_SEL_A_THREAD SM121_MXF8F6F4_SEL_A_THREAD
-#define SM121_SEL_B_BYTE SM121_MXF8F6F4_SEL_B_BYTE
-#define SM121_SEL_B_THREAD SM121_MXF8F6F4_SEL_B_THREAD
+#define SM121_SEL_A_BYTE (SM121_BS_SEL ? SM121_MXF8F6F4_SEL_A_BYTE : 0)
+#define SM121_SEL_A_THREAD (SM121_BS_SEL ? SM121_MXF8F6F4_SEL_A_THREAD : 0)
+#define SM121_SEL_B_BYTE (SM121_BS_SEL ? SM121_MXF8F6F4_SEL_B_BYTE : 0)
+#define SM121_SEL_B_THREAD (SM121_BS_SEL ? SM121_MXF8F6F4_SEL_B_THREAD : 0)
 #elif SM121_BS_KIND == 1
 #define SM121_K 64
 #define SM121_VEC 2
 #define SM121_A_FMT sm121::narrow_format::e2m1
 #define SM121_B_FMT sm121::narrow_format::e2m1
 #define SM121_SF_FMT sm121::narrow_format::ue8m0
-#define SM121_SEL_A_BYTE SM121_MXF4_SEL_A_BYTE
-#define SM121_SEL_A_THREAD SM121_MXF4_SEL_A_THREAD
-#define SM121_SEL_B_BYTE SM121_MXF4_SEL_B_BYTE
-#define SM121_SEL_B_THREAD SM121_MXF4_SEL_B_THREAD
+#define SM121_SEL_A_BYTE (SM121_BS_SEL ? SM121_MXF4_SEL_A_BYTE : 0)
+#define SM121_SEL_A_THREAD (SM121_BS_SEL ? SM121_MXF4_SEL_A_THREAD : 0)
+#define SM121_SEL_B_BYTE (SM121_BS_SEL ? SM121_MXF4_SEL_B_BYTE : 0)
+#define SM121_SEL_B_THREAD (SM121_BS_SEL ? SM121_MXF4_SEL_B_THREAD : 0)
 #elif SM121_BS_KIND == 2
 #define SM121_K 64
 #define SM121_VEC 4
 #define SM121_A_FMT sm121::narrow_format::e2m1
 #define SM121_B_FMT sm121::narrow_format::e2m1
 #define SM121_SF_FMT sm121::narrow_format::ue4m3
-#define SM121_SEL_A_BYTE SM121_NVF4_SEL_A_BYTE
-#define SM121_SEL_A_THREAD SM121_NVF4_SEL_A_THREAD
-#define SM121_SEL_B_BYTE SM121_NVF4_SEL_B_BYTE
-#define SM121_SEL_B_THREAD SM121_NVF4_SEL_B_THREAD
+#define SM121_SEL_A_BYTE (SM121_BS_SEL ? SM121_NVF4_SEL_A_BYTE : 0)
+#define SM121_SEL_A_THREAD (SM121_BS_SEL ? SM121_NVF4_SEL_A_THREAD : 0)
+#define SM121_SEL_B_BYTE (SM121_BS_SEL ? SM121_NVF4_SEL_B_BYTE : 0)
+#define SM121_SEL_B_THREAD (SM121_BS_SEL ? SM121_NVF4_SEL_B_THREAD : 0)
 #else
 #error "SM121_BS_KIND out of range"
 #endif
@@ -86,12 +91,18 @@ extern "C" __global__ void probe_kernel(const unsigned char* A, const unsigned c
 #endif
   const unsigned sfa = sm121::scale_a_reg(SFA, SM121_VEC, lane, SM121_SEL_A_BYTE, SM121_SEL_A_THREAD, filler);
   const unsigned sfb = sm121::scale_b_reg(SFB, SM121_VEC, lane, SM121_SEL_B_BYTE, SM121_SEL_B_THREAD, filler);
-#if SM121_BS_KIND == 0
+#if SM121_BS_KIND == 0 && SM121_BS_SEL
   SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF8F6F4("e4m3", "e2m1"), d, a, b, c, sfa, sfb);
-#elif SM121_BS_KIND == 1
+#elif SM121_BS_KIND == 0
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF8F6F4_SEL0("e4m3", "e2m1"), d, a, b, c, sfa, sfb);
+#elif SM121_BS_KIND == 1 && SM121_BS_SEL
   SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF4, d, a, b, c, sfa, sfb);
-#else
+#elif SM121_BS_KIND == 1
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_MXF4_SEL0, d, a, b, c, sfa, sfb);
+#elif SM121_BS_SEL
   SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_NVF4, d, a, b, c, sfa, sfb);
+#else
+  SM121_ASM_MMA_F32_SCALED(SM121_PTX_MMA_NVF4_SEL0, d, a, b, c, sfa, sfb);
 #endif
 #endif
   sm121::store_d32(sm121::mma_shape::m16n8k32_b8, D, lane, d);

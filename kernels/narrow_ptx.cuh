@@ -29,38 +29,65 @@
   "mma.sync.aligned.m16n8k32.row.col.kind::f8f6f4.f32." TA "." TB ".f32 {%0,%1,%2,%3}, "     \
   "{%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13};"
 
-// Block-scaled m16n8k32, kind::mxf8f6f4, scale_vec::1X, ue8m0 scales, with the
-// selectors {byte-id-a, thread-id-a} = {1, 1} and {byte-id-b, thread-id-b} = {2, 3}.
+// Block-scaled forms with their selectors as text: SA = "byte-id-a, thread-id-a",
+// SB = "byte-id-b, thread-id-b" (PTX ISA "Block Scaling for mma.sync").
 // Operands: SM121_OPS_MMA_F32_SCALED (the last two: scale-a-data, scale-b-data).
-#define SM121_PTX_MMA_MXF8F6F4(TA, TB)                                                        \
-  "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32." TA "." TB \
-  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {1, 1}, %15, {2, 3};"
+// m16n8k32, kind::mxf8f6f4, scale_vec::1X, ue8m0 scales.
+#define SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, SA, SB)                                                     \
+  "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32." TA "." TB        \
+  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+// m16n8k64, kind::mxf4, scale_vec::2X, ue8m0 scales (MXFP4).
+#define SM121_PTX_MMA_MXF4_AT(SA, SB)                                                                  \
+  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1.f32.ue8m0 " \
+  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+// m16n8k64, kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4); 4X: byte-id 0.
+#define SM121_PTX_MMA_NVF4_AT(SA, SB)                                                                      \
+  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1.f32.ue4m3 " \
+  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {" SA "}, %15, {" SB "};"
+
+// The selector-0 forms: the verdict-bearing cases of mma.mxf8f6f4 / mma.mxf4 / mma.nvf4
+// (the layout CUTLASS's SM120 atoms use).
+#define SM121_PTX_MMA_MXF8F6F4_SEL0(TA, TB) SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, "0, 0", "0, 0")
+#define SM121_PTX_MMA_MXF4_SEL0 SM121_PTX_MMA_MXF4_AT("0, 0", "0, 0")
+#define SM121_PTX_MMA_NVF4_SEL0 SM121_PTX_MMA_NVF4_AT("0, 0", "0, 0")
+
+// The non-zero selector forms (the .sel probes, and the SASS class representatives):
+// mxf8f6f4 {byte-id-a, thread-id-a} = {1, 1}, {byte-id-b, thread-id-b} = {2, 3};
+// mxf4 {2, 1} and {2, 2}; nvf4 {0, 1} and {0, 1}.
+#define SM121_PTX_MMA_MXF8F6F4(TA, TB) SM121_PTX_MMA_MXF8F6F4_AT(TA, TB, "1, 1", "2, 3")
 #define SM121_MXF8F6F4_SEL_A_BYTE 1
 #define SM121_MXF8F6F4_SEL_A_THREAD 1
 #define SM121_MXF8F6F4_SEL_B_BYTE 2
 #define SM121_MXF8F6F4_SEL_B_THREAD 3
-
-// Block-scaled m16n8k64, kind::mxf4, scale_vec::2X, ue8m0 scales (MXFP4), with
-// {byte-id-a, thread-id-a} = {2, 1} and {byte-id-b, thread-id-b} = {2, 2}.
-// Operands: SM121_OPS_MMA_F32_SCALED.
-#define SM121_PTX_MMA_MXF4                                                                     \
-  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1.f32.ue8m0 " \
-  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {2, 1}, %15, {2, 2};"
+#define SM121_PTX_MMA_MXF4 SM121_PTX_MMA_MXF4_AT("2, 1", "2, 2")
 #define SM121_MXF4_SEL_A_BYTE 2
 #define SM121_MXF4_SEL_A_THREAD 1
 #define SM121_MXF4_SEL_B_BYTE 2
 #define SM121_MXF4_SEL_B_THREAD 2
-
-// Block-scaled m16n8k64, kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4), with
-// {byte-id-a, thread-id-a} = {0, 1} and {byte-id-b, thread-id-b} = {0, 1} (4X: byte-id 0).
-// Operands: SM121_OPS_MMA_F32_SCALED.
-#define SM121_PTX_MMA_NVF4                                                                     \
-  "mma.sync.aligned.m16n8k64.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1.f32.ue4m3 " \
-  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%11,%12,%13}, %14, {0, 1}, %15, {0, 1};"
+#define SM121_PTX_MMA_NVF4 SM121_PTX_MMA_NVF4_AT("0, 1", "0, 1")
 #define SM121_NVF4_SEL_A_BYTE 0
 #define SM121_NVF4_SEL_A_THREAD 1
 #define SM121_NVF4_SEL_B_BYTE 0
 #define SM121_NVF4_SEL_B_THREAD 1
+
+// --- sparse (mma.sp::ordered_metadata, A 2:4 structured; sparsity selector 0) ---
+// m16n8k64 .kind::f8f6f4 with e2m1 operands in byte containers (sm_120a/f).
+// Operands: SM121_OPS_MMA_SP_F32 (the last: the metadata register).
+#define SM121_PTX_MMA_SP_F8F6F4_E2M1                                                                     \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k64.row.col.kind::f8f6f4.f32.e2m1.e2m1.f32 {%0,%1,%2,%3}, " \
+  "{%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0;"
+// m16n8k128 .kind::mxf4, scale_vec::2X, ue8m0 scales, selectors {0, 0}: sm_120a / sm_121a only
+// (ptxas 13.0 rejects it for sm_121f). Operands: SM121_OPS_MMA_SP_F32_SCALED.
+#define SM121_PTX_MMA_SP_MXF4                                                                                   \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k128.row.col.kind::mxf4.block_scale.scale_vec::2X.f32.e2m1.e2m1" \
+  ".f32.ue8m0 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0, %17, {0, 0}, %18, "  \
+  "{0, 0};"
+// m16n8k128 .kind::mxf4nvf4, scale_vec::4X, ue4m3 scales (NVFP4), selectors {0, 0}: sm_120a /
+// sm_121a only. Operands: SM121_OPS_MMA_SP_F32_SCALED.
+#define SM121_PTX_MMA_SP_NVF4                                                                                      \
+  "mma.sp::ordered_metadata.sync.aligned.m16n8k128.row.col.kind::mxf4nvf4.block_scale.scale_vec::4X.f32.e2m1.e2m1" \
+  ".f32.ue4m3 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9,%10,%11}, {%12,%13,%14,%15}, %16, 0x0, %17, {0, 0}, %18, "     \
+  "{0, 0};"
 
 // m8n8k32 s4 x s4 -> s32 (the int4 form ptxas emulates on sm_90 and later).
 // Operands: SM121_OPS_MMA_S4.

@@ -30,6 +30,23 @@
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(c[0]), "f"(c[1]),      \
                  "f"(c[2]), "f"(c[3]), "r"(sfa), "r"(sfb))
 
+// Sparse mma.sp (2:4 / 4:8 on A): D(4 f32) = A(4 b32, compressed) * B(4 b32) + C(4 f32),
+// with the metadata register e.
+#define SM121_OPS_MMA_SP_F32 "ffff", "rrrrrrrrffffr"
+#define SM121_ASM_MMA_SP_F32(PTX, d, a, b, c, e)                                                               \
+  asm volatile(PTX                                                                                            \
+               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])                                               \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "r"(b[2]), "r"(b[3]),      \
+                 "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]), "r"(e))
+
+// The same with the two scale-factor registers (block-scaled sparse MMA).
+#define SM121_OPS_MMA_SP_F32_SCALED "ffff", "rrrrrrrrffffrrr"
+#define SM121_ASM_MMA_SP_F32_SCALED(PTX, d, a, b, c, e, sfa, sfb)                                              \
+  asm volatile(PTX                                                                                            \
+               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])                                               \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "r"(b[2]), "r"(b[3]),      \
+                 "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]), "r"(e), "r"(sfa), "r"(sfb))
+
 // m16n8k8 f16 (Turing): D(4 f32) = A(2 b32) * B(1 b32) + C(4 f32).
 #define SM121_OPS_MMA_F32_K8 "ffff", "rrrffff"
 #define SM121_ASM_MMA_F32_K8(PTX, d, a, b, c)                                                                 \

@@ -477,6 +477,7 @@ report::probe_result probe_result_from(const probe& p, std::vector<compiled_vari
     // Compiling says nothing about what this probe asks; report that honestly.
     pr.result = report::verdict::skipped;
     pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", target_name);
+    if (!p.runtime_question.empty()) pr.reason += "; a run answers " + p.runtime_question;
   }
   for (std::size_t v = 0; v < p.variants.size() && v < pr.attempts.size(); ++v) {
     const report::attempt_result& a = pr.attempts[v];

@@ -148,6 +148,11 @@ static probe make_smem_max() {
   p.variants = native_only();
   p.program = smem_max_program;
   p.runtime_only = true;  // what the driver grants is a run-time question
+  // The user question "does a 99 KiB launch work, and one just above it?" is this probe's:
+  // on GB10 the reported opt-in maximum is 101,376 B and the kernel has no static shared memory.
+  p.runtime_question =
+      "whether the reported opt-in maximum of dynamic shared memory (GB10: 101,376 B = 99 KiB) launches and "
+      "verifies, and whether 1 KiB more (102,400 B) is refused";
   p.make_case = [](const exec_facts& f) {
     unsigned bytes = gb10_optin_bytes;
     if (f.device)

@@ -51,6 +51,12 @@ int accumulation_bits(const std::vector<double>& terms);
 void fit_accumulator_budget(std::vector<std::uint8_t>& a, int m, int n, int k,
                             const std::function<std::vector<double>(int, int)>& terms);
 
+/// The accumulator fact of mma.precision.* from its 16 x 8 output (row i:
+/// C = +-2^(8+i) plus +-1 or +-1.5): mantissa bits kept and truncation or
+/// rounding, as one line; `sane` is false when a sum of 10 or fewer
+/// significant bits came out wrong.
+std::string describe_accumulator(const std::vector<double>& got, bool& sane);
+
 }  // namespace narrow
 
 }  // namespace sm121probe::probe

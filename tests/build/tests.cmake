@@ -14,3 +14,9 @@ add_test(NAME build.cuda129_headers
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/build/cuda129_headers_check.cmake)
 set_tests_properties(build.cuda129_headers PROPERTIES LABELS "build;toolkits" TIMEOUT 600
                      SKIP_REGULAR_EXPRESSION "SKIPPED:")
+
+# build.gpu_check_without_gpu  `make gpu-check` without a GPU: one line, exit 77
+add_test(NAME build.gpu_check_without_gpu
+         COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR} -DBINARY_DIR=${PROJECT_BINARY_DIR}
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/build/gpu_check_without_gpu.cmake)
+set_tests_properties(build.gpu_check_without_gpu PROPERTIES LABELS build TIMEOUT 60)

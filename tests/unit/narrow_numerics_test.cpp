@@ -51,6 +51,7 @@ struct mma_shape {
 };
 
 bool is_dense_narrow_mma(const probe::probe& p) {
+  if (p.id.starts_with("mma.precision.")) return false;  // measures the accumulator instead
   return p.kernel == "kernels/mma_narrow.cu" || p.kernel == "kernels/mma_block_scaled.cu";
 }
 
@@ -100,6 +101,7 @@ mma_inputs inputs_from(const mma_shape& s, const std::vector<const std::vector<s
 struct decoder {
   std::function<double(narrow_format, unsigned code, int row, int k)> a;
   std::function<double(narrow_format, unsigned code, int chunk, int col)> sfb;
+  int sfa_row_offset = 0;  // a device that reads scale_A of row (m + offset) % 16 for row m
 };
 
 decoder exact_decoder() {
@@ -115,7 +117,7 @@ std::vector<double> terms(const mma_shape& s, const mma_inputs& in, int i, int j
     double v = dec.a(s.a, in.A.at(static_cast<std::size_t>(i * s.k + k)), i, k) *
                sm121::to_float(s.b, in.B.at(static_cast<std::size_t>(k * 8 + j)));
     if (s.scaled)
-      v *= sm121::to_float(s.sf, in.SFA.at(static_cast<std::size_t>(i * s.vec + k / chunk))) *
+      v *= sm121::to_float(s.sf, in.SFA.at(static_cast<std::size_t>(((i + dec.sfa_row_offset) % 16) * s.vec + k / chunk))) *
            dec.sfb(s.sf, in.SFB.at(static_cast<std::size_t>((k / chunk) * 8 + j)), k / chunk, j);
     t.push_back(v);
   }
@@ -271,7 +273,7 @@ TEST(NarrowNumerics, OneWrongCodeFailsVerification) {
 TEST(NarrowNumerics, OneWrongScaleFailsVerification) {
   int checked = 0;
   for (const auto& p : cli::builtin_catalogue().probes) {
-    if (p.kernel != "kernels/mma_block_scaled.cu") continue;
+    if (!is_dense_narrow_mma(p) || p.kernel != "kernels/mma_block_scaled.cu") continue;
     const mma_shape s = shape_of(p);
     decoder dec = exact_decoder();
     // The device reads scale_B of chunk 0, column 0 as the next larger code.
@@ -291,6 +293,43 @@ TEST(NarrowNumerics, OneWrongScaleFailsVerification) {
     (void)s;
   }
   EXPECT_GE(checked, 3);
+}
+
+// A device that reads scale_A of row m from the other row of its lane pair
+// (m + 8): the verify stage fails and the report's CPU diagnosis names that
+// reading, for the selector-0 case and the .sel case alike.
+TEST(NarrowNumerics, SwappedLanePairRowsAreDiagnosed) {
+  for (const char* id : {"mma.mxf8f6f4", "mma.nvf4", "mma.mxf4.sel"}) {
+    decoder dec = exact_decoder();
+    dec.sfa_row_offset = 8;
+    fake_driver drv;
+    simulated_tensor_core ex(drv, 23, dec);
+    probe::run_options opts;
+    opts.only = {id};
+    const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
+    const auto& native = find(r, id).attempts.at(0);
+    ASSERT_NE(native.first_failure(), nullptr) << id;
+    std::string diagnosis;
+    for (const auto& n : native.notes)
+      if (n.starts_with("scale mapping diagnosis")) diagnosis = n;
+    EXPECT_NE(diagnosis.find("scale_A rows of each lane pair swapped"), std::string::npos) << id << ": " << diagnosis;
+  }
+}
+
+TEST(NarrowNumerics, AnUnrelatedErrorMatchesNoAlternativeReading) {
+  decoder dec = exact_decoder();
+  dec.a = [](narrow_format f, unsigned c, int i, int k) {
+    return static_cast<double>(sm121::to_float(f, (i == 2 && k == 5 && c != 0) ? (c ^ 1u) : c));
+  };
+  fake_driver drv;
+  simulated_tensor_core ex(drv, 23, dec);
+  probe::run_options opts;
+  opts.only = {"mma.nvf4"};
+  const auto r = probe::run_battery(opts, cli::builtin_catalogue(), tools(), &ex, nullptr);
+  std::string diagnosis;
+  for (const auto& n : find(r, "mma.nvf4").attempts.at(0).notes)
+    if (n.starts_with("scale mapping diagnosis")) diagnosis = n;
+  EXPECT_NE(diagnosis.find("matches none of"), std::string::npos) << diagnosis;
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ std::vector<double> run_dequant(narrow_format fa, narrow_format fb, int k_dim, c
 TEST(NarrowProbeSim, UnscaledMmaProbesComputeTheirReference) {
   int checked = 0;
   for (const auto& p : cli::builtin_catalogue().probes) {
-    if (p.kernel != "kernels/mma_narrow.cu") continue;
+    if (p.kernel != "kernels/mma_narrow.cu" || p.id.starts_with("mma.precision.")) continue;
     const test_case tc = p.make_case({{12, 1}, nullptr});
     const auto A = from_bytes<std::uint8_t>(tc.buffers[0].init), B = from_bytes<std::uint8_t>(tc.buffers[1].init);
     const auto C = from_bytes<float>(tc.buffers[2].init);
@@ -129,8 +129,17 @@ bs_kind kind_of(int kind) {
 TEST(NarrowProbeSim, BlockScaledProbesComputeTheirReference) {
   int checked = 0;
   for (const auto& p : cli::builtin_catalogue().probes) {
-    if (p.kernel != "kernels/mma_block_scaled.cu") continue;
-    const bs_kind s = kind_of(option_value(p.variants.at(0), "SM121_BS_KIND", -1));
+    if (p.kernel != "kernels/mma_block_scaled.cu" || p.id.starts_with("mma.precision.")) continue;
+    bs_kind s = kind_of(option_value(p.variants.at(0), "SM121_BS_KIND", -1));
+    if (option_value(p.variants.at(0), "SM121_BS_SEL", 0) == 0) {
+      // The verdict-bearing cases: selectors {0, 0} (the .sel probes use the non-zero ones).
+      EXPECT_FALSE(p.id.ends_with(".sel")) << p.id;
+      s.bid_a = s.tid_a = s.bid_b = s.tid_b = 0;
+      EXPECT_NE(p.sass_checks.at(0).ptx.find("{0, 0}, %15, {0, 0}"), std::string::npos) << p.id;
+    } else {
+      EXPECT_TRUE(p.id.ends_with(".sel")) << p.id;
+      EXPECT_EQ(p.sass_checks.at(0).ptx.find("{0, 0}, %15, {0, 0}"), std::string::npos) << p.id;
+    }
     const test_case tc = p.make_case({{12, 1}, nullptr});
     const auto A = from_bytes<std::uint8_t>(tc.buffers[0].init), B = from_bytes<std::uint8_t>(tc.buffers[1].init);
     const auto SFA = from_bytes<std::uint8_t>(tc.buffers[2].init), SFB = from_bytes<std::uint8_t>(tc.buffers[3].init);
@@ -189,7 +198,7 @@ TEST(NarrowProbeSim, BlockScaledProbesComputeTheirReference) {
     EXPECT_EQ(run_dequant(s.a, s.b, s.k, A, B, C, sa, sb), ref) << p.id << " sm80-dequant";
     ++checked;
   }
-  EXPECT_EQ(checked, 3);
+  EXPECT_EQ(checked, 6) << "three verdict cases with selectors 0, three .sel cases";
 }
 
 TEST(NarrowProbeSim, ReferencesAreNotTrivial) {
@@ -197,6 +206,7 @@ TEST(NarrowProbeSim, ReferencesAreNotTrivial) {
   // wrong layout cannot pass by accident.
   for (const auto& p : cli::builtin_catalogue().probes) {
     if (p.kernel != "kernels/mma_narrow.cu" && p.kernel != "kernels/mma_block_scaled.cu" && p.id != "mma.s4") continue;
+    if (p.id.starts_with("mma.precision.")) continue;  // a measurement, not a reference
     const auto ref = p.reference(p.make_case({{12, 1}, nullptr})).at(0).values;
     EXPECT_GE(std::set<double>(ref.begin(), ref.end()).size(), ref.size() * 3 / 4) << p.id;
   }

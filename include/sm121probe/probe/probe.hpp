@@ -166,6 +166,9 @@ struct probe {
   /// limits): offline, a successful compile then yields `skipped` ("needs a
   /// GPU"), not a compile-only `native`.
   bool runtime_only = false;
+  /// What only a run answers, for the offline reason of a run-time question
+  /// ("whether 101,376 B of dynamic shared memory launch ..."); optional.
+  std::string runtime_question;
   /// Instructions checked in the SASS of every native (non-fallback,
   /// device_native) compile; empty: the SASS is not judged.
   std::vector<sass_check> sass_checks;
