@@ -473,12 +473,6 @@ report::probe_result probe_result_from(const probe& p, std::vector<compiled_vari
         break;
       }
   }
-  if (t.offline && asks_at_run_time(p, t.arch) && pr.result != report::verdict::failing) {
-    // Compiling says nothing about what this probe asks; report that honestly.
-    pr.result = report::verdict::skipped;
-    pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})", target_name);
-    if (!p.runtime_question.empty()) pr.reason += "; a run answers " + p.runtime_question;
-  }
   for (std::size_t v = 0; v < p.variants.size() && v < pr.attempts.size(); ++v) {
     const report::attempt_result& a = pr.attempts[v];
     if (!p.variants[v].fallback && p.variants[v].target.how == target_spec::kind::device_native &&
@@ -486,6 +480,13 @@ report::probe_result probe_result_from(const probe& p, std::vector<compiled_vari
       pr.least_specific_target = a.target;
       break;
     }
+  }
+  if (t.offline && asks_at_run_time(p, t.arch) && pr.result != report::verdict::failing) {
+    // Compiling says nothing about what this probe asks; report that honestly.
+    pr.result = report::verdict::skipped;
+    pr.reason = fmt::format("needs a GPU: decided at run time (offline, the kernel compiles for {})",
+                            pr.least_specific_target.empty() ? target_name : pr.least_specific_target);
+    if (!p.runtime_question.empty()) pr.reason += "; a run answers " + p.runtime_question;
   }
   finish_probe(pr, p, t.arch);
   return pr;

@@ -51,6 +51,8 @@ TEST(NarrowBattery, Sm121EveryTensorClassNativeInt4EmulatedLeastSpecificTargets)
       EXPECT_EQ(p.result, verdict::skipped) << p.id;
       EXPECT_EQ(p.reason.rfind("needs a GPU", 0), 0u) << p.reason;
       EXPECT_NE(p.reason.find("mantissa bits"), std::string::npos) << p.reason;
+      // The reason names the target the kernel really compiled for (the FP4 one needs sm_121f).
+      EXPECT_NE(p.reason.find("compiles for " + p.least_specific_target + ")"), std::string::npos) << p.reason;
       continue;
     }
     EXPECT_EQ(p.result, verdict::native) << p.id << ": " << p.reason;
@@ -60,6 +62,7 @@ TEST(NarrowBattery, Sm121EveryTensorClassNativeInt4EmulatedLeastSpecificTargets)
   EXPECT_EQ(find(r, "mma.sp.mxf4").least_specific_target, "sm_121a");
   EXPECT_EQ(find(r, "mma.sp.nvf4").least_specific_target, "sm_121a");
   EXPECT_EQ(find(r, "mma.sp.f8f6f4.e2m1").least_specific_target, "sm_121f");
+  EXPECT_EQ(find(r, "mma.precision.fp4").least_specific_target, "sm_121f");
   for (const char* id : {"mma.sp.mxf4", "mma.sp.nvf4"}) {
     bool f_rejected = false;
     for (const auto& n : find(r, id).attempts.at(0).notes) f_rejected |= n.find("sm_121f rejected") != std::string::npos;
