@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::run_tool_clean;
 
-// An offline run of one quick probe; the report's toolkit section.
+// An offline run of one quick probe; the report's toolkit section. After a
+// failed run it is empty: callers keep it non-const, so that looking up a
+// missing key gives null (a failed expectation) instead of undefined behaviour.
 json toolkit_of(const std::vector<std::string>& extra_args, const std::vector<std::string>& env = {},
                 const std::string& only = "cuda.fma") {
   std::vector<std::string> args{"run", "--target", "sm_90a", "--only", only, "-o", "-", "-q"};
@@ -33,14 +35,14 @@ json toolkit_of(const std::vector<std::string>& extra_args, const std::vector<st
   if (r.exit_code != 0) return json::object();
   const json j = json::parse(r.out);
   EXPECT_EQ(testing::schema_errors(j, std::string(SM121PROBE_SOURCE_DIR) + "/docs/report.schema.json"), "");
-  return j["toolkit"];
+  return j.value("toolkit", json::object());
 }
 
 std::string real(const std::string& p) { return fs::canonical(p).string(); }
 
 TEST(ChooseToolkit, LdLibraryPathWinsOverTheBuiltInToolkit) {
   SM121_REQUIRE_TOOLKITS(tk);
-  const json t = toolkit_of({}, {"LD_LIBRARY_PATH=" + fs::path(tk.nvrtc129).parent_path().string()});
+  json t = toolkit_of({}, {"LD_LIBRARY_PATH=" + fs::path(tk.nvrtc129).parent_path().string()});
   EXPECT_EQ(t["nvrtc_version"], "12.9");
   EXPECT_EQ(t["nvrtc_library"]["path"], real(tk.nvrtc129));
   EXPECT_EQ(t["nvrtc_library"]["found_by"], "LD_LIBRARY_PATH");
@@ -55,13 +57,13 @@ TEST(ChooseToolkit, LdLibraryPathWinsOverTheBuiltInToolkit) {
 
 TEST(ChooseToolkit, CudaHomeIsHonouredAtRunTime) {
   SM121_REQUIRE_TOOLKITS(tk);
-  const json t = toolkit_of({}, {"CUDA_HOME=" + tk.cuda135});
+  json t = toolkit_of({}, {"CUDA_HOME=" + tk.cuda135});
   EXPECT_EQ(t["nvrtc_library"]["path"], real(tk.nvrtc135));
   EXPECT_EQ(t["nvrtc_library"]["found_by"], "CUDA_HOME");
   EXPECT_EQ(t["nvrtc_library"]["version"].get<std::string>().rfind("13.5.", 0), 0u) << t.dump();
   EXPECT_EQ(t["nvjitlink_library"]["path"], real(tk.nvjitlink135));
   // LD_LIBRARY_PATH comes before CUDA_HOME.
-  const json both = toolkit_of({}, {"CUDA_HOME=" + tk.cuda135,
+  json both = toolkit_of({}, {"CUDA_HOME=" + tk.cuda135,
                                     "LD_LIBRARY_PATH=" + fs::path(tk.nvrtc129).parent_path().string()});
   EXPECT_EQ(both["nvrtc_version"], "12.9");
 }
@@ -71,7 +73,7 @@ TEST(ChooseToolkit, CudaHomeFlagTakesBothFromThatDirectory) {
   for (const auto& [home, nvrtc, jit] : {std::tuple{tk.cuda129, tk.nvrtc129, tk.nvjitlink129},
                                          std::tuple{tk.cuda135, tk.nvrtc135, tk.nvjitlink135}}) {
     // The flag beats the variables.
-    const json t = toolkit_of({"--cuda-home", home}, {"CUDA_HOME=" + tk.system_home});
+    json t = toolkit_of({"--cuda-home", home}, {"CUDA_HOME=" + tk.system_home});
     EXPECT_EQ(t["nvrtc_library"]["path"], real(nvrtc)) << home;
     EXPECT_EQ(t["nvrtc_library"]["found_by"], "--cuda-home");
     EXPECT_EQ(t["nvjitlink_library"]["path"], real(jit)) << home;
@@ -81,12 +83,12 @@ TEST(ChooseToolkit, CudaHomeFlagTakesBothFromThatDirectory) {
 
 TEST(ChooseToolkit, OneLibraryChosenBringsItsPartner) {
   SM121_REQUIRE_TOOLKITS(tk);
-  const json a = toolkit_of({}, {"SM121PROBE_NVRTC_LIBRARY=" + tk.nvrtc135});
+  json a = toolkit_of({}, {"SM121PROBE_NVRTC_LIBRARY=" + tk.nvrtc135});
   EXPECT_EQ(a["nvrtc_library"]["found_by"], "SM121PROBE_NVRTC_LIBRARY");
   EXPECT_EQ(a["nvjitlink_library"]["path"], real(tk.nvjitlink135));
   EXPECT_EQ(a["nvjitlink_library"]["found_by"], "next to NVRTC");
   EXPECT_TRUE(a["pair_mismatch"].is_null()) << a.dump();
-  const json b = toolkit_of({"--nvjitlink", tk.nvjitlink129});
+  json b = toolkit_of({"--nvjitlink", tk.nvjitlink129});
   EXPECT_EQ(b["nvjitlink_library"]["found_by"], "--nvjitlink");
   EXPECT_EQ(b["nvrtc_library"]["path"], real(tk.nvrtc129));
   EXPECT_EQ(b["nvrtc_library"]["found_by"], "next to nvJitLink");
