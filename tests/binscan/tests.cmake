@@ -18,6 +18,7 @@ target_compile_definitions(sm121probe_scan_nvcc_tests PRIVATE ${SM121PROBE_TEST_
   SM121PROBE_TOOLKIT_VERSION="${CUDAToolkit_VERSION}")
 sm121probe_warnings(sm121probe_scan_nvcc_tests)
 add_dependencies(sm121probe_scan_nvcc_tests sm121-probe sm121probe_scan_fixture_builder)
+sm121probe_sanitizer_launcher(sm121probe_scan_nvcc_tests)
 
 add_test(NAME binscan.nvcc_fixtures
          COMMAND sm121probe_scan_fixture_builder ${SM121PROBE_SCAN_FIXTURE_DIR} ${CUDAToolkit_BIN_DIR}/nvcc)

@@ -68,4 +68,46 @@ TEST(ProcessRetry, LeaksAndOtherFailuresAreNeverRetried) {
   EXPECT_EQ(runs(other), 1);
 }
 
+// The same rule for the test executables themselves, in the sanitizer build's
+// launcher (tests/sanitizers/rerun-on-lsan-tracer-crash.sh).
+process_result launched(const temp_dir& dir, const std::string& err, int code, int bad_runs) {
+  const std::string script = "n=$(cat '" + (dir / "n") + "' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '" +
+                             (dir / "n") + "'; if [ $n -le " + std::to_string(bad_runs) + " ]; then printf '%s' \"$ERR\" >&2; exit " +
+                             std::to_string(code) + "; fi; echo ok";
+  return run_process_once({SM121PROBE_LSAN_RERUN, "sh", "-c", script}, {}, {"ERR=" + err, "TMPDIR=" + dir.path});
+}
+
+TEST(ProcessRetry, TheSanitizerLauncherRerunsOnlyTheTracerCrash) {
+  {
+    temp_dir dir;
+    const auto r = launched(dir, tracer_crash, 1, 1);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(runs(dir), 2);
+    EXPECT_NE(r.err.find("LeakSanitizer's tracer crashed (not a leak report); run 2 of at most 3"), std::string::npos)
+        << r.err;
+  }
+  {
+    temp_dir dir;
+    const auto r = launched(dir, tracer_crash, 1, 10);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(runs(dir), 3);
+  }
+  {
+    temp_dir dir;
+    const auto r = launched(dir, "==1==ERROR: LeakSanitizer: detected memory leaks\n", 23, 1);
+    EXPECT_EQ(r.exit_code, 23);
+    EXPECT_EQ(runs(dir), 1);
+    EXPECT_EQ(r.err, "==1==ERROR: LeakSanitizer: detected memory leaks\n");
+  }
+  {
+    temp_dir dir;
+    const auto r = launched(dir, "", 0, 0);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "ok\n");
+    EXPECT_EQ(runs(dir), 1);
+    // Its stderr file was removed.
+    EXPECT_EQ(run_process_once({"sh", "-c", "ls '" + dir.path + "' | grep -c stderr"}).out, "0\n");
+  }
+}
+
 }  // namespace
