@@ -18,7 +18,6 @@ target_compile_definitions(sm121probe_scan_nvcc_tests PRIVATE ${SM121PROBE_TEST_
   SM121PROBE_TOOLKIT_VERSION="${CUDAToolkit_VERSION}")
 sm121probe_warnings(sm121probe_scan_nvcc_tests)
 add_dependencies(sm121probe_scan_nvcc_tests sm121-probe sm121probe_scan_fixture_builder)
-sm121probe_sanitizer_launcher(sm121probe_scan_nvcc_tests)
 
 add_test(NAME binscan.nvcc_fixtures
          COMMAND sm121probe_scan_fixture_builder ${SM121PROBE_SCAN_FIXTURE_DIR} ${CUDAToolkit_BIN_DIR}/nvcc)
@@ -26,4 +25,4 @@ set_tests_properties(binscan.nvcc_fixtures PROPERTIES
   FIXTURES_SETUP scan_nvcc_fixtures SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS binscan)
 
 gtest_discover_tests(sm121probe_scan_nvcc_tests TEST_PREFIX "binscan.nvcc." DISCOVERY_TIMEOUT 60
-                     PROPERTIES FIXTURES_REQUIRED scan_nvcc_fixtures LABELS binscan)
+                     PROPERTIES FIXTURES_REQUIRED scan_nvcc_fixtures LABELS binscan ${SM121PROBE_TEST_ENV_PROPERTY})

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 extern char** environ;
@@ -23,9 +25,10 @@ struct process_result {
   std::string err;
 };
 
-/// Runs argv[0] once: run_process without the retry.
-inline process_result run_process_once(const std::vector<std::string>& argv, const std::string& input = {},
-                                       const std::vector<std::string>& extra_env = {}, const std::string& cwd = {}) {
+/// Runs argv[0] (PATH is searched) with the given arguments, optional stdin text,
+/// extra environment entries ("NAME=value") and working directory.
+inline process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                                  const std::vector<std::string>& extra_env = {}, const std::string& cwd = {}) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -42,8 +45,16 @@ inline process_result run_process_once(const std::vector<std::string>& argv, con
   std::vector<char*> cargv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  // The environment is inherited; an extra entry replaces an inherited one of
+  // the same name (a duplicate would lose: getenv returns the first).
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(),
+                                      [&](const std::string& x) { return name_of(x) == name_of(entry); });
+    if (!replaced) env_store.emplace_back(entry);
+  }
   for (const auto& e : extra_env) env_store.push_back(e);
   std::vector<char*> cenv;
   for (auto& e : env_store) cenv.push_back(e.data());
@@ -98,26 +109,6 @@ inline process_result run_process_once(const std::vector<std::string>& argv, con
   int status = 0;
   ::waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
-
-/// Whether a child's stderr shows LeakSanitizer's own stop-the-world tracer
-/// crashing at exit (`make asan-test`): a fault of the sanitizer runtime that
-/// strikes at random (google/sanitizers#1353), not a leak report and not a
-/// fault of the program, which had finished its work.
-inline bool leak_sanitizer_crashed(const process_result& r) {
-  return r.err.find("LeakSanitizer has encountered a fatal error") != std::string::npos &&
-         r.err.find("Tracer caught signal") != std::string::npos;
-}
-
-/// Runs argv[0] (PATH is searched) with the given arguments, optional stdin text,
-/// extra environment entries ("NAME=value") and working directory. In the
-/// sanitizer build a run that only LeakSanitizer's tracer crash failed is run
-/// again, at most twice; leak reports and sanitizer errors are never retried.
-inline process_result run_process(const std::vector<std::string>& argv, const std::string& input = {},
-                                  const std::vector<std::string>& extra_env = {}, const std::string& cwd = {}) {
-  process_result r = run_process_once(argv, input, extra_env, cwd);
-  for (int retry = 0; retry < 2 && leak_sanitizer_crashed(r); ++retry) r = run_process_once(argv, input, extra_env, cwd);
   return r;
 }
 
